@@ -1,0 +1,3 @@
+from uefi_accept.cli import main
+
+main()
