@@ -1,0 +1,213 @@
+"""Renderers: one function per output format, all fed the same results.
+
+JSON is the contract: `schema_version`, sorted keys, indent 2, trailing
+newline, no timestamps. The other formats carry the same facts.
+"""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+from typing import Any
+
+from uefi_accept.units import GiB, format_size
+from uefi_accept.verdict import CellResult, MatrixResult
+
+VERDICT_STYLE = {
+    "fast": "bold green",
+    "slow": "bold yellow",
+    "degraded": "bold magenta",
+    "oom": "bold red",
+    "crash": "bold white on red",
+}
+LEGEND = {
+    "fast": "boots about as fast as lazy acceptance allows, all memory usable",
+    "slow": "all memory usable, boot >= {slow}x the lazy-acceptance time",
+    "degraded": "boots, but less than {pct}% of RAM is usable (memory silently lost)",
+    "oom": "too little usable memory when userspace starts",
+    "crash": "touches unaccepted memory, accepts twice, or cannot run on the platform",
+}
+
+
+def dump_json(data: Any) -> str:
+    return json.dumps(data, sort_keys=True, indent=2) + "\n"
+
+
+def scenario_line(result: MatrixResult | CellResult) -> str:
+    s = result.scenario
+    page = "4 KiB" if s.host_page_size < 2 * 1024 * 1024 else "2 MiB"
+    extra = f", pre-accept {format_size(s.pre_accept)}" if s.pre_accept else ""
+    return (
+        f"{s.platform.upper()}, {format_size(s.ram_bytes)} RAM, {s.vcpus} vCPUs, "
+        f"{s.layout} layout, {s.loader}, host pages {page}{extra}"
+    )
+
+
+def _gib(n: int) -> str:
+    v = n / GiB
+    return f"{v:.0f}G" if v >= 10 or v == int(v) else f"{v:.1f}G"
+
+
+def cell_summary(c: CellResult) -> str:
+    return f"{c.verdict} {c.outcome.boot_time_s:.1f}s {_gib(c.outcome.usable_bytes)}"
+
+
+def _legend_lines(result: MatrixResult | CellResult) -> list[tuple[str, str]]:
+    s = result.scenario
+    fill = {"slow": s.slow_ratio, "pct": round(s.degraded_fraction * 100)}
+    return [(v, text.format(**fill)) for v, text in LEGEND.items()]
+
+
+# -- matrix ---------------------------------------------------------------
+
+
+def matrix_json(m: MatrixResult) -> str:
+    return dump_json(m.to_dict())
+
+
+def matrix_table(m: MatrixResult) -> str:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    out = StringIO()
+    console = Console(file=out, force_terminal=True, width=120, color_system="standard")
+    table = Table(title=scenario_line(m), show_lines=True)
+    table.add_column("firmware \\ kernel", style="bold")
+    for k in m.kernels:
+        table.add_column(k, justify="center")
+    for fw in m.firmware:
+        row: list[Any] = [fw]
+        for k in m.kernels:
+            c = m.cell(fw, k)
+            t = Text(str(c.verdict), style=VERDICT_STYLE[str(c.verdict)])
+            t.append(f"\n{c.outcome.boot_time_s:.1f} s\n{format_size(c.outcome.usable_bytes)}")
+            row.append(t)
+        table.add_row(*row)
+    console.print(table)
+    console.print(f"lazy-acceptance reference: {m.reference_boot_time_s:.1f} s")
+    for v, text in _legend_lines(m):
+        console.print(Text(f"{v:>9}", style=VERDICT_STYLE[v]), Text(text))
+    console.print()
+    for c in m.cells:
+        console.print(Text.assemble((f"{c.firmware} / {c.kernel}: ", "bold"), c.reason))
+    return out.getvalue()
+
+
+def matrix_text(m: MatrixResult) -> str:
+    """Plain ASCII, no colour, under 80 columns: pastes into a mail reply."""
+    head = ["firmware \\ kernel", *m.kernels]
+    rows = [[fw, *(cell_summary(m.cell(fw, k)) for k in m.kernels)] for fw in m.firmware]
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+
+    def line(cols: list[str]) -> str:
+        return " | ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True)).rstrip()
+
+    lines = [scenario_line(m), "", line(head), "-+-".join("-" * w for w in widths)]
+    lines += [line(r) for r in rows]
+    lines += ["", "cell: verdict, boot time, usable memory", ""]
+    lines += [f"{c.firmware} / {c.kernel}: {c.reason}" for c in m.cells]
+    return "\n".join(_wrap(lines)) + "\n"
+
+
+def matrix_markdown(m: MatrixResult) -> str:
+    lines = [f"**{scenario_line(m)}**", ""]
+    lines.append("| firmware \\ kernel | " + " | ".join(m.kernels) + " |")
+    lines.append("|---|" + "---|" * len(m.kernels))
+    for fw in m.firmware:
+        cells = [
+            f"**{c.verdict}** {c.outcome.boot_time_s:.1f} s, {format_size(c.outcome.usable_bytes)}"
+            for c in (m.cell(fw, k) for k in m.kernels)
+        ]
+        lines.append(f"| {fw} | " + " | ".join(cells) + " |")
+    lines += ["", f"Lazy-acceptance reference: {m.reference_boot_time_s:.1f} s.", ""]
+    lines += [f"- **{c.firmware} / {c.kernel}**: {c.reason}" for c in m.cells]
+    return "\n".join(lines) + "\n"
+
+
+# -- one cell ---------------------------------------------------------------
+
+
+def _figures(c: CellResult) -> list[tuple[str, str]]:
+    o = c.outcome
+    return [
+        ("verdict", str(c.verdict)),
+        ("boot time", f"{o.boot_time_s:.2f} s (lazy reference {c.reference_boot_time_s:.2f} s)"),
+        ("usable", format_size(o.usable_bytes)),
+        ("accepted", format_size(o.accepted_bytes)),
+        ("unaccepted", format_size(o.unaccepted_bytes)),
+        ("lost", format_size(o.lost_bytes)),
+        ("firmware reserved", format_size(o.firmware_reserved_bytes)),
+    ]
+
+
+def run_json(c: CellResult) -> str:
+    return dump_json(c.to_dict())
+
+
+def run_table(c: CellResult) -> str:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    out = StringIO()
+    console = Console(file=out, force_terminal=True, width=120, color_system="standard")
+    console.print(Text(f"{c.firmware} firmware x {c.kernel} kernel: {scenario_line(c)}"))
+    console.print(Text(str(c.verdict), style=VERDICT_STYLE[str(c.verdict)]), Text(c.reason))
+    figures = Table(show_header=False, box=None)
+    for k, v in _figures(c)[1:]:
+        figures.add_row(k, v)
+    console.print(figures)
+    tl = Table(title="timeline")
+    for col, just in (
+        ("t (s)", "right"),
+        ("dt (s)", "right"),
+        ("bytes", "right"),
+        ("step", "left"),
+    ):
+        tl.add_column(col, justify=just)  # type: ignore[arg-type]
+    tl.add_column("what happened", overflow="fold")
+    for e in c.outcome.events:
+        tl.add_row(
+            f"{e.t_s:.2f}",
+            f"{e.duration_s:.2f}",
+            format_size(e.bytes) if e.bytes else "",
+            e.step,
+            e.what,
+        )
+    console.print(tl)
+    return out.getvalue()
+
+
+def run_text(c: CellResult) -> str:
+    lines = [f"{c.firmware} firmware x {c.kernel} kernel", scenario_line(c), ""]
+    lines += [f"{k + ':':<18} {v}" for k, v in _figures(c)]
+    lines += ["", c.reason, "", "timeline:"]
+    for e in c.outcome.events:
+        size = f" [{format_size(e.bytes)}]" if e.bytes else ""
+        lines.append(f"{e.t_s:8.2f} +{e.duration_s:.2f}s {e.step}{size}: {e.what}")
+    return "\n".join(_wrap(lines)) + "\n"
+
+
+def run_markdown(c: CellResult) -> str:
+    lines = [f"**{c.firmware} firmware x {c.kernel} kernel** ({scenario_line(c)})", ""]
+    lines += ["| figure | value |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in _figures(c)]
+    lines += ["", c.reason, "", "| t (s) | dt (s) | bytes | step | what happened |"]
+    lines.append("|---:|---:|---:|---|---|")
+    for e in c.outcome.events:
+        size = format_size(e.bytes) if e.bytes else ""
+        lines.append(f"| {e.t_s:.2f} | {e.duration_s:.2f} | {size} | {e.step} | {e.what} |")
+    return "\n".join(lines) + "\n"
+
+
+def _wrap(lines: list[str], width: int = 79) -> list[str]:
+    import textwrap
+
+    out: list[str] = []
+    for ln in lines:
+        if len(ln) <= width:
+            out.append(ln)
+        else:
+            out += textwrap.wrap(ln, width=width, subsequent_indent="    ")
+    return out
