@@ -60,13 +60,13 @@ class CostModel:
 # No published SNP 4 KiB figure: the TDX 4K/2M ratio is reused (see calibration).
 SNP = CostModel(
     platform="snp",
-    accept_s_per_gib_2m=1.6,
-    accept_s_per_gib_4k=10.7,
+    accept_s_per_gib_2m=1.65,
+    accept_s_per_gib_4k=11.0,
     serial_fraction=5 / 9,
     max_parallel_vcpus=4,
     firmware_base_s=2.0,
     firmware_s_per_gib=0.01,
-    kernel_base_s=6.0,
+    kernel_base_s=7.0,
     kernel_s_per_gib=0.04,
 )
 

@@ -14,7 +14,7 @@ from uefi_accept.engine import (
     simulate,
 )
 from uefi_accept.memmap import MemoryDescriptor
-from uefi_accept.profiles import FirmwareProfile, KernelProfile
+from uefi_accept.profiles import FirmwareProfile, KernelProfile, profile_to_dict
 from uefi_accept.units import format_size
 
 # "The best it can do": firmware that pre-accepts below 4 GiB and hands the rest
@@ -156,6 +156,10 @@ class MatrixResult:
     kernels: tuple[str, ...]
     cells: tuple[CellResult, ...]
     reference_boot_time_s: float
+    # Full profile content, so a saved matrix stays recomputable after a
+    # built-in profile changes (`uefi-accept check`).
+    firmware_profiles: tuple[FirmwareProfile, ...] = ()
+    kernel_profiles: tuple[KernelProfile, ...] = ()
 
     def cell(self, fw: str, kernel: str) -> CellResult:
         return next(c for c in self.cells if c.firmware == fw and c.kernel == kernel)
@@ -169,6 +173,10 @@ class MatrixResult:
             "firmware": list(self.firmware),
             "kernels": list(self.kernels),
             "cells": [c.to_dict(events=events) for c in self.cells],
+            "profiles": {
+                "firmware": [profile_to_dict(p) for p in self.firmware_profiles],
+                "kernel": [profile_to_dict(p) for p in self.kernel_profiles],
+            },
         }
 
 
@@ -186,4 +194,6 @@ def evaluate_matrix(
         tuple(k.name for k in kernels),
         cells,
         ref,
+        tuple(firmwares),
+        tuple(kernels),
     )
