@@ -248,6 +248,12 @@ def profiles(fmt: str) -> None:
         console.print(table)
 
 
+# -- Commands defined in their own modules register here, one line each:
+# -- `from uefi_accept.cmd_x import x` then `cli.add_command(x)`. Those modules
+# -- import only click at top level, to keep start-up fast.
+# -- END OF COMMAND REGISTRATION
+
+
 def _check_unique(names: list[str], option: str) -> None:
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
