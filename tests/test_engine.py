@@ -1,0 +1,217 @@
+"""The engine against the seed's matrix and DOMAIN.md's rules."""
+
+from __future__ import annotations
+
+import msgspec
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from uefi_accept.engine import Layout, Loader, Scenario, Verdict, simulate
+from uefi_accept.memmap import EfiMemoryType
+from uefi_accept.profiles import FIRMWARE_ORDER, KERNEL_ORDER, resolve_profile
+from uefi_accept.ranges import UNIT
+from uefi_accept.units import GiB, MiB, TiB
+from uefi_accept.verdict import evaluate, evaluate_matrix
+
+
+def matrix(platform: str = "snp", **kw: object) -> dict[tuple[str, str], Verdict]:
+    s = Scenario(platform=platform, **kw)  # type: ignore[arg-type]
+    m = evaluate_matrix(
+        s,
+        [resolve_profile(f, "firmware", platform) for f in FIRMWARE_ORDER],  # type: ignore[misc]
+        [resolve_profile(k, "kernel", platform) for k in KERNEL_ORDER],  # type: ignore[misc]
+    )
+    return {(c.firmware, c.kernel): c.verdict for c in m.cells}
+
+
+def rows(v: dict[tuple[str, str], Verdict]) -> list[list[str]]:
+    return [[str(v[(f, k)]) for k in KERNEL_ORDER] for f in FIRMWARE_ORDER]
+
+
+def test_snp_64g_matches_the_seed_with_kirills_correction() -> None:
+    assert rows(matrix("snp")) == [
+        ["slow", "slow", "slow"],
+        ["slow", "fast", "slow"],
+        ["degraded", "fast", "fast"],
+    ]
+
+
+def test_tdx_64g_has_no_opt_in_so_near_future_behaves_like_far_future() -> None:
+    assert rows(matrix("tdx")) == [
+        ["slow", "slow", "slow"],
+        ["degraded", "fast", "fast"],
+        ["degraded", "fast", "fast"],
+    ]
+
+
+@pytest.mark.parametrize("platform", ["snp", "tdx"])
+def test_2g_vm_fits_below_4g_and_is_fast_everywhere(platform: str) -> None:
+    assert set(matrix(platform, ram_bytes=2 * GiB).values()) == {Verdict.FAST}
+
+
+def cell(fw: str, kernel: str, platform: str = "snp", **kw: object):  # type: ignore[no-untyped-def]
+    s = Scenario(platform=platform, **kw)  # type: ignore[arg-type]
+    return evaluate(
+        s,
+        resolve_profile(fw, "firmware", platform),  # type: ignore[arg-type]
+        resolve_profile(kernel, "kernel", platform),  # type: ignore[arg-type]
+    )
+
+
+def test_far_future_unenlightened_is_oom_with_256m_pre_accepted() -> None:
+    c = cell("far-future", "unenlightened", pre_accept=256 * MiB)
+    assert c.verdict == Verdict.OOM
+    assert c.outcome.usable_bytes < 512 * MiB
+    assert "Out of memory" in c.reason
+
+
+def test_grub_legacy_on_far_future_with_unenlightened_kernel_crashes() -> None:
+    c = cell("far-future", "unenlightened", loader=Loader.GRUB_LEGACY)
+    assert c.verdict == Verdict.CRASH
+    assert "never accepted" in c.reason
+
+
+def test_modern_grub_marks_type_15_reserved_so_even_enlightened_kernels_lose_it() -> None:
+    c = cell("far-future", "enlightened", loader=Loader.GRUB)
+    assert c.verdict == Verdict.DEGRADED
+    assert c.outcome.lost_bytes == 62 * GiB
+    assert "GRUB" in c.reason
+
+
+def test_grub_on_near_future_gets_everything_accepted_at_exit_boot_services() -> None:
+    c = cell("near-future", "enlightened", loader=Loader.GRUB)
+    assert c.verdict == Verdict.SLOW
+    assert c.outcome.ebs_accepted_bytes == 62 * GiB
+    steps = [e.step for e in c.outcome.events]
+    assert "exit-boot-services" in steps
+
+
+def test_kernel_without_platform_support_crashes() -> None:
+    snp_only = msgspec.structs.replace(
+        resolve_profile("enlightened", "kernel", "tdx"),  # type: ignore[arg-type]
+        platforms=["snp"],
+    )
+    s = Scenario(platform="tdx")
+    c = evaluate(s, resolve_profile("far-future", "firmware", "tdx"), snp_only)  # type: ignore[arg-type]
+    assert c.verdict == Verdict.CRASH
+    assert "CONFIG_INTEL_TDX_GUEST" in c.reason
+
+
+def test_eager_acceptance_is_slow_and_leaves_nothing_unaccepted() -> None:
+    eager = msgspec.structs.replace(
+        resolve_profile("enlightened", "kernel", "snp"),  # type: ignore[arg-type]
+        accept_memory="eager",
+    )
+    s = Scenario()
+    c = evaluate(s, resolve_profile("far-future", "firmware", "snp"), eager)  # type: ignore[arg-type]
+    assert c.verdict == Verdict.SLOW
+    assert c.outcome.unaccepted_bytes == 0
+    assert c.outcome.eager_accepted_bytes > 60 * GiB
+
+
+def test_host_4k_backing_makes_firmware_acceptance_slower() -> None:
+    fast = cell("deployed", "enlightened").outcome.boot_time_s
+    slow = cell("deployed", "enlightened", host_page_size=4096).outcome.boot_time_s
+    assert slow > 3 * fast
+
+
+def test_lazy_boot_still_grows_with_ram() -> None:
+    # struct pages are 1/64 of RAM and memblock accepts them: lazy is not free.
+    t = [
+        cell("far-future", "enlightened", ram_bytes=r).outcome.boot_time_s
+        for r in (64 * GiB, 1 * TiB, 16 * TiB)
+    ]
+    assert t[0] < t[1] < t[2]
+
+
+def test_near_future_protocol_call_keeps_type_15_and_accepts_lazily() -> None:
+    c = cell("near-future", "enlightened")
+    o = c.outcome
+    assert o.ebs_accepted_bytes == 0
+    assert any(d.type == EfiMemoryType.UNACCEPTED for d in o.handover_map)
+    # Struct pages (1/64 of RAM) and userspace's needs were accepted; most is not.
+    assert 60 * GiB < o.unaccepted_bytes < 62 * GiB
+    what = " ".join(e.what for e in o.events)
+    assert "AllowUnacceptedMemory()" in what
+
+
+def test_unaligned_pre_accept_leaves_head_for_the_stub_to_accept() -> None:
+    # Pre-accepting 257 MiB leaves a 1 MiB head before the first 2 MiB unit;
+    # process_unaccepted_memory() accepts it at once instead of recording it.
+    c = cell("far-future", "enlightened", pre_accept=257 * MiB)
+    e820 = next(e for e in c.outcome.events if e.step == "setup-e820")
+    assert e820.bytes == 1 * MiB
+
+
+def test_low_3g_layout_pre_accepts_more_below_4g() -> None:
+    q35 = cell("far-future", "unenlightened").outcome.usable_bytes
+    low3 = cell("far-future", "unenlightened", layout=Layout.LOW_3G).outcome.usable_bytes
+    assert low3 - q35 == 1 * GiB
+
+
+def test_timeline_is_ordered_and_adds_up_to_boot_time() -> None:
+    o = cell("near-future", "dropped-protocol").outcome
+    t = 0.0
+    for e in o.events:
+        assert e.t_s == pytest.approx(t)
+        t += e.duration_s
+    assert o.boot_time_s == pytest.approx(t)
+
+
+sizes = st.one_of(
+    st.integers(min_value=128, max_value=64 * 1024 * 1024).map(lambda m: m * MiB),
+    st.sampled_from([2816 * MiB - 4096, 2816 * MiB, 3 * GiB + 12345, 64 * TiB]),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    platform=st.sampled_from(["snp", "tdx"]),
+    ram=sizes,
+    vcpus=st.integers(1, 256),
+    layout=st.sampled_from(list(Layout)),
+    loader=st.sampled_from(list(Loader)),
+    fw=st.sampled_from(FIRMWARE_ORDER),
+    kernel=st.sampled_from(KERNEL_ORDER),
+    pre=st.one_of(st.none(), st.integers(64, 8192).map(lambda m: m * MiB + 4096 * (m % 3))),
+    host4k=st.booleans(),
+)
+def test_memory_is_conserved(
+    platform: str,
+    ram: int,
+    vcpus: int,
+    layout: Layout,
+    loader: Loader,
+    fw: str,
+    kernel: str,
+    pre: int | None,
+    host4k: bool,
+) -> None:
+    s = Scenario(
+        platform=platform,
+        ram_bytes=ram,
+        vcpus=vcpus,
+        layout=layout,
+        loader=loader,
+        pre_accept=pre,
+        host_page_size=4096 if host4k else 2 * MiB,
+    )
+    o = simulate(
+        s,
+        resolve_profile(fw, "firmware", platform),  # type: ignore[arg-type]
+        resolve_profile(kernel, "kernel", platform),  # type: ignore[arg-type]
+    )
+    assert o.ram_bytes == ram
+    total = o.accepted_bytes + o.unaccepted_bytes + o.lost_bytes + o.firmware_reserved_bytes
+    assert total == ram
+    assert min(o.accepted_bytes, o.unaccepted_bytes, o.lost_bytes) >= 0
+    assert o.usable_bytes + o.lost_bytes + o.firmware_reserved_bytes == ram
+    assert sum(d.size for d in o.handover_map) == ram
+    assert o.boot_time_s > 0
+
+
+def test_64t_vm_is_as_easy_as_4g() -> None:
+    o = cell("far-future", "enlightened", ram_bytes=64 * TiB).outcome
+    assert o.unaccepted_bytes % UNIT == 0
+    assert o.accepted_bytes + o.unaccepted_bytes + o.firmware_reserved_bytes == 64 * TiB

@@ -1,0 +1,43 @@
+"""Repository hygiene: lint, format, and the README's commands."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _ruff(*args: str) -> subprocess.CompletedProcess[str]:
+    exe = shutil.which("ruff")
+    cmd = [exe, *args] if exe else [sys.executable, "-m", "ruff", *args]
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+
+
+def test_ruff_lint_is_clean() -> None:
+    r = _ruff("check", ".")
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_ruff_format_is_clean() -> None:
+    r = _ruff("format", "--check", ".")
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    readme = (ROOT / "README.md").read_text()
+    m = re.search(r"```sh\n(pip install -q? ?'\.\[test\]'[^\n]*)\n```", readme)
+    assert m, "README has no test command block"
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert m.group(1) in ci
+
+
+@pytest.mark.parametrize("code", ["0", "1", "2", "3"])
+def test_readme_documents_exit_codes(code: str) -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert re.search(rf"^\| {code} \|", readme, re.M)
