@@ -194,14 +194,17 @@ def vmm_layout_ram(boot: _Boot) -> None:
     boot.fw_reserved.add(low - FIRMWARE_RUNTIME_BYTES, low)
 
 
-def firmware_pre_accept(boot: _Boot) -> None:
-    s, fw, cost = boot.scenario, boot.fw, boot.cost
-    ram_gib = s.ram_bytes / GiB
+def firmware_init(boot: _Boot) -> None:
+    cost = boot.cost
     boot.event(
         "firmware-init",
-        f"{fw.name} firmware SEC/PEI/DXE work ({cost.firmware_s_per_gib:g} s/GiB of RAM)",
-        cost.firmware_base_s + cost.firmware_s_per_gib * ram_gib,
+        f"{boot.fw.name} firmware SEC/PEI/DXE work ({cost.firmware_s_per_gib:g} s/GiB of RAM)",
+        cost.firmware_base_s + cost.firmware_s_per_gib * boot.ram.total / GiB,
     )
+
+
+def firmware_pre_accept(boot: _Boot) -> None:
+    s, fw = boot.scenario, boot.fw
     size = s.pre_accept if (s.pre_accept is not None and fw.handover != "never") else None
     size = size if size is not None else fw.pre_accept_bytes()
     if fw.pre_accept == "all" and size is None:
@@ -218,15 +221,19 @@ def firmware_pre_accept(boot: _Boot) -> None:
     for a, b in boot.fw_reserved:  # firmware accepts what it keeps for itself
         target.add(a, b)
     boot.unaccepted = boot.ram.difference(target)
+    _charge_firmware_acceptance(boot, target.total, how)
+
+
+def _charge_firmware_acceptance(boot: _Boot, nbytes: int, how: str) -> None:
+    s, fw = boot.scenario, boot.fw
     page = min(PAGE_BYTES[fw.accept_page_size], s.host_page_size)
     vcpus = s.vcpus if fw.accept_vcpus == "all" else 1
-    nbytes = target.total
     boot.fw_accepted = nbytes
     boot.event(
         "firmware-pre-accept",
         f"firmware accepts {how} ({format_size(nbytes)}) with {_page_name(page)} accepts "
         f"on {vcpus} vCPU{'s' if vcpus > 1 else ''}",
-        cost.accept_seconds(nbytes, page, vcpus),
+        boot.cost.accept_seconds(nbytes, page, vcpus),
         nbytes,
     )
 
@@ -269,12 +276,15 @@ def load_handover_map(boot: _Boot, descs: tuple[MemoryDescriptor, ...]) -> None:
         if d.type == EfiMemoryType.UNACCEPTED:
             boot.unaccepted.add(d.start, d.end)
     boot.efi_map = list(descs)
-    boot.fw_accepted = boot.ram.total - boot.unaccepted.total
     boot.event(
         "vmm-layout",
-        f"RAM from the given memory map: {format_size(boot.ram.total)} "
-        "(the map is taken as the firmware left it, after its own acceptance)",
+        f"RAM from the given memory map: {format_size(boot.ram.total)}; the map is the one "
+        "the kernel printed, so it already shows the firmware's own acceptance",
         nbytes=boot.ram.total,
+    )
+    firmware_init(boot)
+    _charge_firmware_acceptance(
+        boot, boot.ram.total - boot.unaccepted.total, "all RAM the map does not show as type 15"
     )
     _describe_map(boot, "hand-over map from the log")
 
@@ -394,6 +404,10 @@ def decompressor(boot: _Boot) -> None:
     """The kernel starts: it must support the platform, and the decompressor
     accepts the range it decompresses into."""
     s, k = boot.scenario, boot.kernel
+    if s.loader == Loader.EFI_STUB and not k.efi_stub:
+        boot.crash = "the kernel has no EFI stub (CONFIG_EFI_STUB), so firmware cannot start it"
+        boot.event("decompressor", boot.crash)
+        return
     if s.platform not in k.platforms:
         opt = "CONFIG_AMD_MEM_ENCRYPT" if s.platform == "snp" else "CONFIG_INTEL_TDX_GUEST"
         boot.crash = (
@@ -529,6 +543,7 @@ def simulate(
     boot = _Boot(scenario, fw, kernel, cost or COST_MODELS[scenario.platform])
     if handover_map is None:
         vmm_layout_ram(boot)
+        firmware_init(boot)
         firmware_pre_accept(boot)
         build_efi_memory_map(boot)
     else:

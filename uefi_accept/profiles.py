@@ -98,8 +98,8 @@ class KernelProfile(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_
     version: str | None = None
 
     def __post_init__(self) -> None:
-        if not self.platforms:
-            raise ValueError("platforms: must name at least one of snp, tdx")
+        # An empty `platforms` is allowed: a kernel built without SNP or TDX
+        # guest support, which the engine boots into a crash.
         if self.calls_protocol and not self.unaccepted_memory:
             raise ValueError(
                 "calls_protocol: a kernel without unaccepted_memory support never calls it"
@@ -156,12 +156,40 @@ def load_profile_file(path: Path, kind: str) -> Profile:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read profile: {exc.strerror}", source=source) from None
+    if kind == "kernel" and _is_kernel_config(path, raw):
+        from uefi_accept.kconfig import kernel_fields_from_config
+
+        text = raw.decode("utf-8", errors="replace")
+        return profile_from_data(kernel_fields_from_config(text, source), kind, source)
     try:
         text = raw.decode("utf-8")
         data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
         raise InputError(f"malformed profile: {exc}", source=source) from None
     return profile_from_data(data, kind, source)
+
+
+def _is_kernel_config(path: Path, raw: bytes) -> bool:
+    """A kernel .config or fragment rather than a profile file."""
+    if path.suffix in (".toml", ".json"):
+        return False
+    return (
+        path.name.endswith((".config", ".cfg", ".conf"))
+        or re.search(rb"^(# )?CONFIG_[A-Z0-9_]+[= ]", raw, re.M) is not None
+    )
+
+
+def kernel_profile_from_config(path: Path, version: str | None = None) -> KernelProfile:
+    """A kernel profile from a .config (--kernel-config); `version` overrides its header."""
+    from uefi_accept.kconfig import kernel_fields_from_config
+
+    source = str(path)
+    try:
+        text = path.read_bytes().decode("utf-8", errors="replace")
+    except OSError as exc:
+        raise InputError(f"cannot read kernel config: {exc.strerror}", source=source) from None
+    fields = kernel_fields_from_config(text, source, version=version)
+    return profile_from_data(fields, "kernel", source)  # type: ignore[return-value]
 
 
 def _builtin_dir(kind: str) -> Any:
