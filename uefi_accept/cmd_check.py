@@ -1,0 +1,162 @@
+"""`uefi-accept check` and `uefi-accept upgrades`: regression gates for CI.
+
+Only click (and the click-only helpers of uefi_accept.cli) at top level; the
+engine, numpy and rich are imported inside the commands so `--help` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import click
+
+from uefi_accept.cli import EXIT_CODES_HELP, output_option, scenario_options
+
+FORMATS = ["table", "json", "markdown", "text"]
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True
+)
+
+
+def replace_file_atomically(path: str, text: str) -> None:
+    """Write a temporary file next to `path`, then rename it over `path`:
+    a reader sees the old file or the new one, never half of either. The
+    file keeps its permission bits (mkstemp would leave it 0600)."""
+    target = Path(path)
+    try:
+        mode = target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mode = 0o644
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@click.command("check", epilog=EXIT_CODES_HELP)
+@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@click.option(
+    "--tolerance",
+    type=click.FloatRange(0.0, 10.0),
+    default=0.05,
+    show_default=True,
+    help="Relative boot-time difference still counted as unchanged (0.05 = 5%). "
+    "Any change of verdict, usable or lost memory counts.",
+)
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Rewrite the files whose cells changed with the recomputed matrix "
+    "(atomically); files that did not change are left untouched.",
+)
+@format_option
+@output_option
+def _check(
+    files: tuple[str, ...], tolerance: float, update: bool, fmt: str, output: str | None
+) -> int:
+    """Recompute saved matrices and print only the cells that changed.
+
+    Each FILE is the JSON written by `uefi-accept matrix --format json -o FILE`
+    (a directory stands for the *.json files in it). The scenario and the full
+    profile content are taken from the file itself, so a file stays checkable
+    after a built-in profile changes. Exit 1 when a cell changed (also with
+    --update, after rewriting), 0 when none did.
+    """
+    from uefi_accept import render_check
+    from uefi_accept.cli import write_output
+    from uefi_accept.errors import EXIT_CHANGED, EXIT_OK
+    from uefi_accept.golden import CheckReport, check_golden, expand_paths, load_golden
+
+    # Validate every file before recomputing or writing anything: one corrupt
+    # file stops the run (exit 2) with nothing rewritten.
+    goldens = [load_golden(p) for p in expand_paths(files)]
+    report = CheckReport(tuple(check_golden(g, tolerance) for g in goldens), tolerance, update)
+    if update:
+        for f in report.changed_files:
+            replace_file_atomically(f.source, f.fresh_text)
+    renderer = {
+        "table": render_check.check_table,
+        "json": render_check.check_json,
+        "markdown": render_check.check_markdown,
+        "text": render_check.check_text,
+    }[fmt]
+    write_output(renderer(report), output)
+    return EXIT_CHANGED if report.changed else EXIT_OK
+
+
+# Declared types: cli.py imports these while this module imports cli.
+check: click.Command = _check
+
+
+@click.command("upgrades", epilog=EXIT_CODES_HELP)
+@scenario_options
+@click.option(
+    "--fw",
+    "fw_refs",
+    multiple=True,
+    metavar="NAME_OR_PATH",
+    help="Firmware rows, in upgrade order (repeatable; default: deployed, near-future, "
+    "far-future).",
+)
+@click.option(
+    "--kernel",
+    "kernel_refs",
+    multiple=True,
+    metavar="NAME_OR_PATH",
+    help="Kernel columns, in upgrade order (repeatable; default: unenlightened, "
+    "enlightened, dropped-protocol).",
+)
+@format_option
+@output_option
+def _upgrades(
+    fw_refs: tuple[str, ...],
+    kernel_refs: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    **kw: Any,
+) -> int:
+    """Walk every upgrade path and report each step that makes things worse.
+
+    Within each firmware row the kernel is upgraded column by column, within
+    each kernel column the firmware row by row, in the order of --fw/--kernel
+    (or the built-in order). A step is a regression when the verdict gets worse
+    (fast < slow < degraded < oom < crash), usable memory is lost, or the boot
+    takes at least --slow-ratio times as long (not counted when the step also
+    makes more memory usable). Exit 1 when a regression exists, 0 otherwise.
+    """
+    from uefi_accept import render_check
+    from uefi_accept.cli import build_scenario, write_output
+    from uefi_accept.errors import EXIT_CHANGED, EXIT_OK, InputError
+    from uefi_accept.profiles import FIRMWARE_ORDER, KERNEL_ORDER, resolve_profile
+    from uefi_accept.upgrades import walk_upgrades
+    from uefi_accept.verdict import evaluate_matrix
+
+    scenario = build_scenario(kw)
+    fws = [resolve_profile(r, "firmware", scenario.platform) for r in fw_refs or FIRMWARE_ORDER]
+    ks = [resolve_profile(r, "kernel", scenario.platform) for r in kernel_refs or KERNEL_ORDER]
+    for names, option in (([p.name for p in fws], "--fw"), ([p.name for p in ks], "--kernel")):
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise InputError(f"profile named twice: {', '.join(dupes)}", field=option)
+    report = walk_upgrades(evaluate_matrix(scenario, fws, ks))  # type: ignore[arg-type]
+    renderer = {
+        "table": render_check.upgrades_table,
+        "json": render_check.upgrades_json,
+        "markdown": render_check.upgrades_markdown,
+        "text": render_check.upgrades_text,
+    }[fmt]
+    write_output(renderer(report), output)
+    return EXIT_CHANGED if report.regressions else EXIT_OK
+
+
+upgrades: click.Command = _upgrades
