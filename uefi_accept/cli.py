@@ -251,6 +251,14 @@ def profiles(fmt: str) -> None:
 # -- Commands defined in their own modules register here, one line each:
 # -- `from uefi_accept.cmd_x import x` then `cli.add_command(x)`. Those modules
 # -- import only click at top level, to keep start-up fast.
+from uefi_accept.cmd_check import check, upgrades  # noqa: E402
+
+cli.add_command(check)
+cli.add_command(upgrades)
+from uefi_accept.cmd_sweep import sweep_command, validate  # noqa: E402
+
+cli.add_command(validate)
+cli.add_command(sweep_command(scenario_options))  # sweep widens the shared scenario options
 # -- END OF COMMAND REGISTRATION
 
 
