@@ -6,143 +6,25 @@ Heavy modules (numpy, rich, the engine) are imported inside commands so that
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import click
 
 from uefi_accept import __version__
 from uefi_accept.errors import EXIT_INPUT, EXIT_INTERNAL, InputError
-
-EXIT_CODES_HELP = """\b
-Exit codes:
-  0  success
-  1  `check` found a changed cell, or `upgrades` found a regression
-  2  usage error or invalid input (unknown profile, malformed or
-     inconsistent profile file, bad size, corrupt golden file, garbled log)
-  3  internal error (add --debug for the traceback)"""
-
-
-class SizeType(click.ParamType):
-    name = "SIZE"
-
-    def convert(self, value: Any, param: Any, ctx: Any) -> int:
-        from uefi_accept.units import parse_size
-
-        if isinstance(value, int):
-            return value
-        try:
-            return parse_size(value)
-        except ValueError as exc:
-            self.fail(str(exc), param, ctx)
-
-
-SIZE = SizeType()
-
-
-def scenario_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Options that describe the VM, shared by every command that boots one."""
-    options = [
-        click.option(
-            "--platform", type=click.Choice(["snp", "tdx"]), default="snp", show_default=True
-        ),
-        click.option(
-            "--ram", type=SIZE, default="64G", show_default=True, help="e.g. 512M, 64G, 2T"
-        ),
-        click.option("--vcpus", type=click.IntRange(1, 4096), default=4, show_default=True),
-        click.option(
-            "--layout",
-            type=click.Choice(["q35", "low-3g"]),
-            default="q35",
-            show_default=True,
-            help="q35: 2 GiB below 4 GiB once RAM >= 2816 MiB; low-3g: 3 GiB below 4 GiB.",
-        ),
-        click.option(
-            "--loader",
-            type=click.Choice(["efi-stub", "grub", "grub-legacy"]),
-            default="efi-stub",
-            show_default=True,
-        ),
-        click.option(
-            "--host-page-size",
-            type=click.Choice(["2M", "4K"]),
-            default="2M",
-            show_default=True,
-            help="Page size the host backs private memory with (4K: 512 accepts per 2 MiB).",
-        ),
-        click.option(
-            "--pre-accept",
-            type=SIZE,
-            default=None,
-            help="Override what firmware that hands memory over pre-accepts (e.g. 256M).",
-        ),
-        click.option(
-            "--slow-ratio",
-            type=click.FloatRange(1.0, min_open=True),
-            default=1.5,
-            show_default=True,
-            help="`slow` when boot takes at least this times the lazy-acceptance time.",
-        ),
-        click.option(
-            "--degraded-fraction",
-            type=click.FloatRange(0.0, 1.0, min_open=True),
-            default=0.9,
-            show_default=True,
-            help="`degraded` when less than this fraction of RAM is usable.",
-        ),
-    ]
-    for opt in reversed(options):
-        func = opt(func)
-    return func
-
-
-def build_scenario(kw: dict[str, Any]) -> Any:
-    from uefi_accept.engine import Layout, Loader, Scenario
-    from uefi_accept.profiles import MIN_PRE_ACCEPT
-    from uefi_accept.units import MiB
-
-    if kw["ram"] < 128 * MiB:
-        raise InputError("a confidential VM needs at least 128M of RAM", field="--ram")
-    if kw["pre_accept"] is not None and kw["pre_accept"] < MIN_PRE_ACCEPT:
-        raise InputError(
-            f"below the {MIN_PRE_ACCEPT >> 20}M the firmware needs for itself",
-            field="--pre-accept",
-        )
-    return Scenario(
-        platform=kw["platform"],
-        ram_bytes=kw["ram"],
-        vcpus=kw["vcpus"],
-        layout=Layout(kw["layout"]),
-        loader=Loader(kw["loader"]),
-        host_page_size=4096 if kw["host_page_size"] == "4K" else 2 * MiB,
-        pre_accept=kw["pre_accept"],
-        slow_ratio=kw["slow_ratio"],
-        degraded_fraction=kw["degraded_fraction"],
-    )
-
-
-def write_output(text: str, output: str | None) -> None:
-    """Print, or write the whole file atomically: never a half-written file."""
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    path = Path(output)
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-output_option = click.option(
-    "-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout."
+from uefi_accept.options import (  # noqa: F401 - re-exported for command modules
+    EXIT_CODES_HELP,
+    SIZE,
+    build_scenario,
+    kernel_config_options,
+    kernel_config_profiles,
+    load_memmap,
+    memmap_firmware,
+    memmap_option,
+    output_option,
+    scenario_options,
+    write_output,
 )
 
 
@@ -157,6 +39,12 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj = {"debug": debug}
 
 
+def with_kernel_configs(func: Any) -> Any:
+    for opt in reversed(kernel_config_options):
+        func = opt(func)
+    return func
+
+
 @cli.command(epilog=EXIT_CODES_HELP)
 @scenario_options
 @click.option(
@@ -165,24 +53,44 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option(
     "--kernel", "kernel_refs", multiple=True, metavar="NAME_OR_PATH", help="Kernel columns."
 )
+@with_kernel_configs
+@memmap_option
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json", "markdown", "text"]), default="table"
 )
 @output_option
 def matrix(
-    fw_refs: tuple[str, ...], kernel_refs: tuple[str, ...], fmt: str, output: str | None, **kw: Any
+    fw_refs: tuple[str, ...],
+    kernel_refs: tuple[str, ...],
+    kernel_configs: tuple[str, ...],
+    kernel_version: str | None,
+    memmap: str | None,
+    fmt: str,
+    output: str | None,
+    **kw: Any,
 ) -> None:
-    """Every firmware x kernel combination for one VM (default: SNP, 64 GiB, 3 x 3)."""
+    """Every firmware x kernel combination for one VM (default: SNP, 64 GiB, 3 x 3).
+
+    A kernel may be a built-in name, a profile file, or a kernel .config
+    (--kernel-config). With --memmap the rows boot over a real EFI memory map."""
     from uefi_accept import render
     from uefi_accept.profiles import FIRMWARE_ORDER, KERNEL_ORDER, resolve_profile
     from uefi_accept.verdict import evaluate_matrix
 
-    scenario = build_scenario(kw)
-    fws = [resolve_profile(r, "firmware", scenario.platform) for r in fw_refs or FIRMWARE_ORDER]
-    ks = [resolve_profile(r, "kernel", scenario.platform) for r in kernel_refs or KERNEL_ORDER]
+    log = load_memmap(memmap) if memmap else None
+    scenario = build_scenario(kw, log)
+    configs = kernel_config_profiles(kernel_configs, kernel_version)
+    if log is not None and not fw_refs:
+        fws = [memmap_firmware(scenario.platform, memmap)]  # type: ignore[arg-type]
+    else:
+        fws = [resolve_profile(r, "firmware", scenario.platform) for r in fw_refs or FIRMWARE_ORDER]
+    default_kernels = () if configs else KERNEL_ORDER
+    ks = [resolve_profile(r, "kernel", scenario.platform) for r in kernel_refs or default_kernels]
+    ks += configs
     _check_unique([p.name for p in fws], "--fw")
     _check_unique([p.name for p in ks], "--kernel")
-    result = evaluate_matrix(scenario, fws, ks)  # type: ignore[arg-type]
+    handover = log.efi_map if log is not None else None
+    result = evaluate_matrix(scenario, fws, ks, handover_map=handover)  # type: ignore[arg-type]
     renderer = {
         "table": render.matrix_table,
         "json": render.matrix_json,
@@ -194,22 +102,47 @@ def matrix(
 
 @cli.command(epilog=EXIT_CODES_HELP)
 @scenario_options
-@click.option("--fw", "fw_ref", required=True, metavar="NAME_OR_PATH")
-@click.option("--kernel", "kernel_ref", required=True, metavar="NAME_OR_PATH")
+@click.option("--fw", "fw_ref", metavar="NAME_OR_PATH", help="Firmware (not with --memmap).")
+@click.option("--kernel", "kernel_ref", metavar="NAME_OR_PATH")
+@with_kernel_configs
+@memmap_option
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json", "markdown", "text"]), default="table"
 )
 @output_option
-def run(fw_ref: str, kernel_ref: str, fmt: str, output: str | None, **kw: Any) -> None:
-    """One combination in full: figures, reason and timeline."""
+def run(
+    fw_ref: str | None,
+    kernel_ref: str | None,
+    kernel_configs: tuple[str, ...],
+    kernel_version: str | None,
+    memmap: str | None,
+    fmt: str,
+    output: str | None,
+    **kw: Any,
+) -> None:
+    """One combination in full: figures, reason and timeline.
+
+    Needs --fw (or --memmap) and one of --kernel or --kernel-config."""
     from uefi_accept import render
     from uefi_accept.profiles import resolve_profile
     from uefi_accept.verdict import evaluate
 
-    scenario = build_scenario(kw)
-    fw = resolve_profile(fw_ref, "firmware", scenario.platform)
-    kernel = resolve_profile(kernel_ref, "kernel", scenario.platform)
-    cell = evaluate(scenario, fw, kernel)  # type: ignore[arg-type]
+    log = load_memmap(memmap) if memmap else None
+    scenario = build_scenario(kw, log)
+    if fw_ref is None and log is None:
+        raise InputError("give a firmware profile, or a boot log with --memmap", field="--fw")
+    if (kernel_ref is None) == (not kernel_configs) or len(kernel_configs) > 1:
+        raise InputError("give exactly one of --kernel or --kernel-config", field="--kernel")
+    if fw_ref is not None:
+        fw = resolve_profile(fw_ref, "firmware", scenario.platform)
+    else:
+        fw = memmap_firmware(scenario.platform, memmap)  # type: ignore[arg-type]
+    if kernel_ref is not None:
+        kernel = resolve_profile(kernel_ref, "kernel", scenario.platform)
+    else:
+        kernel = kernel_config_profiles(kernel_configs, kernel_version)[0]
+    handover = log.efi_map if log is not None else None
+    cell = evaluate(scenario, fw, kernel, handover_map=handover)  # type: ignore[arg-type]
     renderer = {
         "table": render.run_table,
         "json": render.run_json,
@@ -259,6 +192,9 @@ from uefi_accept.cmd_sweep import sweep_command, validate  # noqa: E402
 
 cli.add_command(validate)
 cli.add_command(sweep_command(scenario_options))  # sweep widens the shared scenario options
+from uefi_accept.cmd_inspect import inspect_command  # noqa: E402
+
+cli.add_command(inspect_command)
 # -- END OF COMMAND REGISTRATION
 
 

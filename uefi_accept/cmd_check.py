@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from uefi_accept.cli import EXIT_CODES_HELP, output_option, scenario_options
+from uefi_accept.options import EXIT_CODES_HELP, output_option, scenario_options
 
 FORMATS = ["table", "json", "markdown", "text"]
 format_option = click.option(
@@ -73,9 +73,9 @@ def _check(
     --update, after rewriting), 0 when none did.
     """
     from uefi_accept import render_check
-    from uefi_accept.cli import write_output
     from uefi_accept.errors import EXIT_CHANGED, EXIT_OK
     from uefi_accept.golden import CheckReport, check_golden, expand_paths, load_golden
+    from uefi_accept.options import write_output
 
     # Validate every file before recomputing or writing anything: one corrupt
     # file stops the run (exit 2) with nothing rewritten.
@@ -135,8 +135,8 @@ def _upgrades(
     makes more memory usable). Exit 1 when a regression exists, 0 otherwise.
     """
     from uefi_accept import render_check
-    from uefi_accept.cli import build_scenario, write_output
     from uefi_accept.errors import EXIT_CHANGED, EXIT_OK, InputError
+    from uefi_accept.options import build_scenario, write_output
     from uefi_accept.profiles import FIRMWARE_ORDER, KERNEL_ORDER, resolve_profile
     from uefi_accept.upgrades import walk_upgrades
     from uefi_accept.verdict import evaluate_matrix

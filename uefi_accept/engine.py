@@ -17,6 +17,8 @@ from uefi_accept.ranges import UNIT, RangeSet, UnacceptedBitmap, round_down, rou
 from uefi_accept.units import GiB, MiB, format_size
 
 SCHEMA_VERSION = 1
+# The bitmap holds one byte per 2 MiB unit: 64 TiB is 32 MiB of it.
+MAX_RAM = 64 * 1024 * GiB
 FOUR_GIB = 4 * GiB
 # q35: with RAM >= 2816 MiB, 2 GiB go below 4 GiB (QEMU hw/i386/pc_q35.c).
 Q35_SPLIT_THRESHOLD = 2816 * MiB
@@ -287,6 +289,19 @@ def load_handover_map(boot: _Boot, descs: tuple[MemoryDescriptor, ...]) -> None:
         boot, boot.ram.total - boot.unaccepted.total, "all RAM the map does not show as type 15"
     )
     _describe_map(boot, "hand-over map from the log")
+
+
+def handover_ram_bytes(descs: tuple[MemoryDescriptor, ...]) -> int:
+    """RAM in a hand-over map: what load_handover_map counts as RAM."""
+    ram = RangeSet()
+    for d in descs:
+        if (
+            d.type in RAM_TYPES
+            or d.type in _FW_RESERVED_TYPES
+            or d.type == EfiMemoryType.UNACCEPTED
+        ):
+            ram.add(d.start, d.end)
+    return ram.total
 
 
 def allow_unaccepted_memory(boot: _Boot) -> None:

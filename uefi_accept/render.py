@@ -7,12 +7,14 @@ newline, no timestamps. The other formats carry the same facts.
 from __future__ import annotations
 
 import json
+import textwrap
 from io import StringIO
 from typing import Any
 
 from uefi_accept.units import GiB, format_size
 from uefi_accept.verdict import CellResult, MatrixResult
 
+TEXT_WIDTH = 79
 VERDICT_STYLE = {
     "fast": "bold green",
     "slow": "bold yellow",
@@ -41,15 +43,6 @@ def scenario_line(result: MatrixResult | CellResult) -> str:
         f"{s.platform.upper()}, {format_size(s.ram_bytes)} RAM, {s.vcpus} vCPUs, "
         f"{s.layout} layout, {s.loader}, host pages {page}{extra}"
     )
-
-
-def _gib(n: int) -> str:
-    v = n / GiB
-    return f"{v:.0f}G" if v >= 10 or v == int(v) else f"{v:.1f}G"
-
-
-def cell_summary(c: CellResult) -> str:
-    return f"{c.verdict} {c.outcome.boot_time_s:.1f}s {_gib(c.outcome.usable_bytes)}"
 
 
 def _legend_lines(result: MatrixResult | CellResult) -> list[tuple[str, str]]:
@@ -94,20 +87,38 @@ def matrix_table(m: MatrixResult) -> str:
     return out.getvalue()
 
 
+def _short_size(n: int) -> str:
+    v = n / GiB
+    if v >= 1000:
+        return f"{v / 1024:.1f}T"
+    return f"{v:.0f}G" if v >= 10 or v == int(v) else f"{v:.1f}G"
+
+
+def cell_summary(c: CellResult) -> str:
+    t = c.outcome.boot_time_s
+    time = f"{t:.0f}s" if t >= 100 else f"{t:.1f}s"
+    return f"{c.verdict} {time} {_short_size(c.outcome.usable_bytes)}"
+
+
+def _cell_facts_line(c: CellResult) -> str:
+    o = c.outcome
+    lost = f", lost {format_size(o.lost_bytes)}" if o.lost_bytes else ""
+    return (
+        f"{c.firmware} / {c.kernel}: {c.verdict}, {o.boot_time_s:.1f} s, "
+        f"usable {format_size(o.usable_bytes)}{lost}. {c.reason}"
+    )
+
+
 def matrix_text(m: MatrixResult) -> str:
     """Plain ASCII, no colour, under 80 columns: pastes into a mail reply."""
     head = ["firmware \\ kernel", *m.kernels]
     rows = [[fw, *(cell_summary(m.cell(fw, k)) for k in m.kernels)] for fw in m.firmware]
-    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
-
-    def line(cols: list[str]) -> str:
-        return " | ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True)).rstrip()
-
-    lines = [scenario_line(m), "", line(head), "-+-".join("-" * w for w in widths)]
-    lines += [line(r) for r in rows]
+    lines = [scenario_line(m), "", *ascii_table(head, rows)]
     lines += ["", "cell: verdict, boot time, usable memory", ""]
-    lines += [f"{c.firmware} / {c.kernel}: {c.reason}" for c in m.cells]
-    return "\n".join(_wrap(lines)) + "\n"
+    lines += [f"{v:>9}: {text}" for v, text in _legend_lines(m)]
+    lines += [f"lazy-acceptance reference: {m.reference_boot_time_s:.1f} s", ""]
+    lines += [_cell_facts_line(c) for c in m.cells]
+    return "\n".join(wrap_text(lines)) + "\n"
 
 
 def matrix_markdown(m: MatrixResult) -> str:
@@ -115,12 +126,17 @@ def matrix_markdown(m: MatrixResult) -> str:
     lines.append("| firmware \\ kernel | " + " | ".join(m.kernels) + " |")
     lines.append("|---|" + "---|" * len(m.kernels))
     for fw in m.firmware:
-        cells = [
-            f"**{c.verdict}** {c.outcome.boot_time_s:.1f} s, {format_size(c.outcome.usable_bytes)}"
-            for c in (m.cell(fw, k) for k in m.kernels)
-        ]
+        cells = []
+        for c in (m.cell(fw, k) for k in m.kernels):
+            o = c.outcome
+            lost = f", lost {format_size(o.lost_bytes)}" if o.lost_bytes else ""
+            cells.append(
+                f"**{c.verdict}** {o.boot_time_s:.1f} s, {format_size(o.usable_bytes)}{lost}"
+            )
         lines.append(f"| {fw} | " + " | ".join(cells) + " |")
     lines += ["", f"Lazy-acceptance reference: {m.reference_boot_time_s:.1f} s.", ""]
+    lines += [f"- `{v}`: {text}" for v, text in _legend_lines(m)]
+    lines.append("")
     lines += [f"- **{c.firmware} / {c.kernel}**: {c.reason}" for c in m.cells]
     return "\n".join(lines) + "\n"
 
@@ -186,7 +202,7 @@ def run_text(c: CellResult) -> str:
     for e in c.outcome.events:
         size = f" [{format_size(e.bytes)}]" if e.bytes else ""
         lines.append(f"{e.t_s:8.2f} +{e.duration_s:.2f}s {e.step}{size}: {e.what}")
-    return "\n".join(_wrap(lines)) + "\n"
+    return "\n".join(wrap_text(lines)) + "\n"
 
 
 def run_markdown(c: CellResult) -> str:
@@ -201,13 +217,48 @@ def run_markdown(c: CellResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _wrap(lines: list[str], width: int = 79) -> list[str]:
-    import textwrap
+def ascii_table(
+    head: list[str], rows: list[list[str]], breaks: set[int] | None = None
+) -> list[str]:
+    """A plain table: ` | ` between columns, a `-+-` rule under the header and
+    before each row index in `breaks`. Columns too wide for TEXT_WIDTH are
+    wrapped onto extra lines rather than cut."""
+    breaks = breaks or set()
+    n = len(head)
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(n)]
+    budget = TEXT_WIDTH - 3 * (n - 1)
+    while sum(widths) > budget and max(widths) > 6:
+        widths[widths.index(max(widths))] -= 1
 
+    def lines_of(cols: list[str]) -> list[str]:
+        wrapped = [
+            textwrap.wrap(c, w, break_on_hyphens=True) or [""]
+            for c, w in zip(cols, widths, strict=True)
+        ]
+        depth = max(len(w) for w in wrapped)
+        out = []
+        for i in range(depth):
+            parts = [(w[i] if i < len(w) else "").ljust(widths[j]) for j, w in enumerate(wrapped)]
+            out.append(" | ".join(parts).rstrip())
+        return out
+
+    rule = "-+-".join("-" * w for w in widths)
+    out = [*lines_of(head), rule]
+    for i, row in enumerate(rows):
+        if i in breaks:
+            out.append(rule)
+        out += lines_of(row)
+    return out
+
+
+def wrap_text(lines: list[str]) -> list[str]:
     out: list[str] = []
     for ln in lines:
-        if len(ln) <= width:
+        if len(ln) <= TEXT_WIDTH:
             out.append(ln)
         else:
-            out += textwrap.wrap(ln, width=width, subsequent_indent="    ")
+            indent = len(ln) - len(ln.lstrip())
+            out += textwrap.wrap(
+                ln, TEXT_WIDTH, subsequent_indent=" " * (indent + 4), break_on_hyphens=False
+            )
     return out

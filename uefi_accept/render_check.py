@@ -7,16 +7,20 @@ plain-text mailing-list reply like the table in the seed thread.
 
 from __future__ import annotations
 
-import textwrap
 from io import StringIO
 from typing import Any
 
 from uefi_accept.golden import CellChange, CellFacts, CheckReport, FileCheck, cell_facts
-from uefi_accept.render import VERDICT_STYLE, dump_json, scenario_line
+from uefi_accept.render import (
+    VERDICT_STYLE,
+    ascii_table,
+    dump_json,
+    scenario_line,
+)
+from uefi_accept.render import wrap_text as _wrap_text
 from uefi_accept.units import GiB, MiB, format_size
 from uefi_accept.upgrades import LESS_USABLE, SLOWER, WORSE_VERDICT, UpgradeReport, UpgradeStep
 
-TEXT_WIDTH = 79
 CHANGED_MARK = "*"
 
 # The facts every format shows for a cell: (CellFacts field, column title).
@@ -47,53 +51,6 @@ def _short(field: str, facts: CellFacts) -> str:
     if value == 0:
         return "0"
     return f"{value / GiB:.2f}".rstrip("0").rstrip(".") + "G"
-
-
-def ascii_table(
-    head: list[str], rows: list[list[str]], breaks: set[int] | None = None
-) -> list[str]:
-    """A plain table: ` | ` between columns, a `-+-` rule under the header and
-    before each row index in `breaks`. Columns too wide for TEXT_WIDTH are
-    wrapped onto extra lines rather than cut."""
-    breaks = breaks or set()
-    n = len(head)
-    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(n)]
-    budget = TEXT_WIDTH - 3 * (n - 1)
-    while sum(widths) > budget and max(widths) > 6:
-        widths[widths.index(max(widths))] -= 1
-
-    def lines_of(cols: list[str]) -> list[str]:
-        wrapped = [
-            textwrap.wrap(c, w, break_on_hyphens=True) or [""]
-            for c, w in zip(cols, widths, strict=True)
-        ]
-        depth = max(len(w) for w in wrapped)
-        out = []
-        for i in range(depth):
-            parts = [(w[i] if i < len(w) else "").ljust(widths[j]) for j, w in enumerate(wrapped)]
-            out.append(" | ".join(parts).rstrip())
-        return out
-
-    rule = "-+-".join("-" * w for w in widths)
-    out = [*lines_of(head), rule]
-    for i, row in enumerate(rows):
-        if i in breaks:
-            out.append(rule)
-        out += lines_of(row)
-    return out
-
-
-def _wrap_text(lines: list[str]) -> list[str]:
-    out: list[str] = []
-    for ln in lines:
-        if len(ln) <= TEXT_WIDTH:
-            out.append(ln)
-        else:
-            indent = len(ln) - len(ln.lstrip())
-            out += textwrap.wrap(
-                ln, TEXT_WIDTH, subsequent_indent=" " * (indent + 4), break_on_hyphens=False
-            )
-    return out
 
 
 def _md(text: str) -> str:
