@@ -402,10 +402,7 @@ def parse_sweep_options(kw: dict[str, Any]) -> tuple[str, int, int]:
         if lo >= hi:
             raise InputError(f"a range goes from low to high: {text!r}", field=option)
         if name == "ram" and hi > MAX_RAM:
-            raise InputError(
-                f"{high_text.strip()} is beyond the 4 PiB x86-64 physical address limit",
-                field=option,
-            )
+            raise InputError("more than 64T of RAM is beyond this model", field=option)
         ranges[name] = (lo, hi)
         kw[name] = lo
     if len(ranges) != 1:
@@ -546,101 +543,112 @@ def _cell(c: Curve, i: int) -> str:
     )
 
 
-def sweep_text(r: SweepResult) -> str:
+# ANSI colours of render.VERDICT_STYLE, for the grid below: rich lays out
+# about a thousand table rows a second, and a sweep can have 100,000.
+_ANSI = {
+    "fast": "\x1b[1;32m",
+    "slow": "\x1b[1;33m",
+    "degraded": "\x1b[1;35m",
+    "oom": "\x1b[1;31m",
+    "crash": "\x1b[1;37;41m",
+}
+_RESET = "\x1b[0m"
+
+Cell = tuple[str, str | None]  # text, and the verdict it starts with
+
+
+def _grid(r: SweepResult) -> tuple[list[list[str]], list[list[Cell]]]:
+    """Header lines and rows of the per-point table."""
     from uefi_accept.units import format_size
 
-    lines = [_title(r), "", f"Where the verdict changes (to {_step(r)}):"]
-    for head, reasons in _change_lines(r):
-        lines.append(f"  {head}")
-        lines += [f"      {x}" for x in reasons]
-    lines.append("")
     label = _PARAM_NAME[r.param]
+    values = r.values.tolist()
     if len(r.curves) == 1:
         c = r.curves[0]
-        head = [label, "verdict", "boot time", "lazy ref", "usable", "lost"]
-        rows = [
+        verdicts, b = c.verdict_list, c.boots
+        head = [[label, "verdict", "boot time", "lazy ref", "usable", "lost"]]
+        rows: list[list[Cell]] = [
             [
-                _approx_value(r.param, int(x)),
-                str(c.verdict_list[i]),
-                f"{c.boots.boot_time_s[i]:.1f} s",
-                f"{r.reference_s[i]:.1f} s",
-                format_size(int(c.boots.usable_bytes[i])),
-                format_size(int(c.boots.lost_bytes[i])),
+                (_approx_value(r.param, x), None),
+                (str(verdicts[i]), str(verdicts[i])),
+                (f"{b.boot_time_s[i]:.1f} s", None),
+                (f"{r.reference_s[i]:.1f} s", None),
+                (format_size(int(b.usable_bytes[i])), None),
+                (format_size(int(b.lost_bytes[i])), None),
             ]
-            for i, x in enumerate(r.values)
+            for i, x in enumerate(values)
         ]
-    else:
-        head = [label, *(_name(c) for c in r.curves)]
-        rows = [
-            [_approx_value(r.param, int(x)), *(_cell(c, i) for c in r.curves)]
-            for i, x in enumerate(r.values)
+        return head, rows
+    # Firmware over kernel in two header lines keeps nine columns narrow.
+    head = [[label, *(c.firmware.name for c in r.curves)], ["", *(c.kernel.name for c in r.curves)]]
+    columns = [
+        [
+            (f"{v} {t:.1f}s {_short_size(u)}", str(v))
+            for v, t, u in zip(
+                c.verdict_list,
+                c.boots.boot_time_s.tolist(),
+                c.boots.usable_bytes.tolist(),
+                strict=True,
+            )
         ]
-    widths = [max(len(row[k]) for row in [head, *rows]) for k in range(len(head))]
+        for c in r.curves
+    ]
+    rows = [
+        [(_approx_value(r.param, x), None), *(col[i] for col in columns)]
+        for i, x in enumerate(values)
+    ]
+    return head, rows
 
-    def line(cols: list[str]) -> str:
-        return " | ".join(col.ljust(w) for col, w in zip(cols, widths, strict=True)).rstrip()
 
-    lines += [line(head), "-+-".join("-" * w for w in widths), *(line(row) for row in rows)]
+def _grid_lines(r: SweepResult, colour: bool) -> list[str]:
+    head, rows = _grid(r)
+    widths = [max(len(h[k]) for h in head) for k in range(len(head[0]))]
+    for row in rows:
+        for k, (text, _) in enumerate(row):
+            widths[k] = max(widths[k], len(text))
+
+    def cell(text: str, verdict: str | None, width: int, right: bool) -> str:
+        padded = text.rjust(width) if right else text.ljust(width)
+        if colour and verdict:
+            return padded.replace(verdict, f"{_ANSI[verdict]}{verdict}{_RESET}", 1)
+        return padded
+
+    def line(cells: list[Cell]) -> str:
+        parts = zip(cells, widths, strict=True)
+        return " | ".join(cell(t, v, w, k == 0) for k, ((t, v), w) in enumerate(parts)).rstrip()
+
+    lines = []
+    for h in head:
+        text = line([(x, None) for x in h])
+        lines.append(f"\x1b[1m{text}{_RESET}" if colour else text)
+    lines.append("-+-".join("-" * w for w in widths))
+    lines += [line(row) for row in rows]
     if len(r.curves) > 1:
         lines += ["", "cell: verdict, boot time, usable memory"]
+    return lines
+
+
+def _sweep_lines(r: SweepResult, colour: bool) -> list[str]:
+    bold, dim = ("\x1b[1m", "\x1b[2m") if colour else ("", "")
+    end = _RESET if colour else ""
+    lines = [f"{bold}{_title(r)}{end}", "", f"Where the verdict changes (to {_step(r)}):"]
+    for summary, reasons in _change_lines(r):
+        lines.append(f"  {summary}")
+        lines += [f"      {dim}{x}{end}" for x in reasons]
+    lines.append("")
+    lines += _grid_lines(r, colour)
     lines += _footer(r)
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def sweep_text(r: SweepResult) -> str:
+    """Plain ASCII, no colour."""
+    return "\n".join(_sweep_lines(r, colour=False)) + "\n"
 
 
 def sweep_table(r: SweepResult) -> str:
-    from io import StringIO
-
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    from uefi_accept.render import VERDICT_STYLE
-    from uefi_accept.units import format_size
-
-    out = StringIO()
-    width = max(120, 14 + 24 * len(r.curves))
-    console = Console(file=out, force_terminal=True, width=width, color_system="standard")
-    console.print(Text(_title(r), style="bold"))
-    console.print(f"Where the verdict changes (to {_step(r)}):")
-    for head, reasons in _change_lines(r):
-        console.print(Text("  " + head))
-        for x in reasons:
-            console.print(Text("      " + x, style="dim"))
-    table = Table(show_lines=False)
-    table.add_column(_PARAM_NAME[r.param], justify="right", style="bold")
-    if len(r.curves) == 1:
-        c = r.curves[0]
-        for col in ("verdict", "boot time", "lazy ref", "usable", "lost"):
-            table.add_column(col, justify="left" if col == "verdict" else "right")
-        for i, x in enumerate(r.values):
-            v = str(c.verdict_list[i])
-            table.add_row(
-                _approx_value(r.param, int(x)),
-                Text(v, style=VERDICT_STYLE[v]),
-                f"{c.boots.boot_time_s[i]:.1f} s",
-                f"{r.reference_s[i]:.1f} s",
-                format_size(int(c.boots.usable_bytes[i])),
-                format_size(int(c.boots.lost_bytes[i])),
-            )
-    else:
-        for c in r.curves:
-            table.add_column(f"{c.firmware.name}\n{c.kernel.name}")
-        for i, x in enumerate(r.values):
-            cells: list[Any] = [_approx_value(r.param, int(x))]
-            for c in r.curves:
-                v = str(c.verdict_list[i])
-                t = Text(v, style=VERDICT_STYLE[v])
-                t.append(
-                    f" {c.boots.boot_time_s[i]:.1f}s {_short_size(int(c.boots.usable_bytes[i]))}"
-                )
-                cells.append(t)
-            table.add_row(*cells)
-    console.print(table)
-    if len(r.curves) > 1:
-        console.print("cell: verdict, boot time, usable memory")
-    for x in _footer(r):
-        console.print(x)
-    return out.getvalue()
+    """The terminal view: the text layout with coloured verdicts."""
+    return "\n".join(_sweep_lines(r, colour=True)) + "\n"
 
 
 def sweep_dict(r: SweepResult) -> dict[str, Any]:

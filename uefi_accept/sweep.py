@@ -14,15 +14,19 @@ stand in for the engine's bitmap.
 A point that leaves that shape (a clear in the middle of a run, which only
 sizes the command line refuses can cause: RAM below 128 MiB or a pre-accepted
 size below 64 MiB) is computed by the step engine instead, and counted in
-`BootArrays.engine_points`. `verdict_codes` is `verdict.judge` on arrays;
-`sweep` adds where each combination's verdict changes, refined to 1 MiB (or 1
-vCPU). Pure: no printing, no I/O.
+`BootArrays.engine_points`. Boots over a real hand-over map (`--memmap`) are
+not swept: they go through the engine. `verdict_codes` is `verdict.judge` on
+arrays; `sweep` adds where each combination's verdict changes, refined to
+1 MiB (or 1 vCPU). The crash and loss messages repeat the engine's word for
+word; tests/test_sweep.py compares every figure and message with the engine.
+Pure: no printing, no I/O.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -44,7 +48,7 @@ from uefi_accept.engine import (
 )
 from uefi_accept.profiles import MIN_PRE_ACCEPT, PAGE_BYTES, FirmwareProfile, KernelProfile
 from uefi_accept.ranges import MAX_ORDER_BYTES, UNIT
-from uefi_accept.units import GiB, MiB, PiB
+from uefi_accept.units import GiB, MiB, TiB
 from uefi_accept.verdict import LAZY_REFERENCE_KERNEL, judge, lazy_reference_firmware
 
 Array = np.ndarray
@@ -58,15 +62,21 @@ PARAMS: dict[str, tuple[str, str, int]] = {
 }
 # Smallest RAM the command line accepts (cli.build_scenario).
 MIN_RAM = 128 * MiB
-# x86-64 physical addresses are at most 52 bits wide.
-MAX_RAM = 4 * PiB
-MAX_POINTS = 100_000
+# The engine's limit (its bitmap holds a byte per 2 MiB), so that any point of
+# a sweep can be run through `uefi-accept run` too.
+MAX_RAM = 64 * TiB
 
 # Why a boot stopped; the messages are the engine's (engine.decompressor,
 # engine.memblock_alloc, engine.start_userspace, _Boot.touch).
-CRASH_NONE, CRASH_PLATFORM, CRASH_NO_ROOM, CRASH_DECOMPRESSOR, CRASH_MEMBLOCK, CRASH_USERSPACE = (
-    range(6)
-)
+(
+    CRASH_NONE,
+    CRASH_NO_STUB,
+    CRASH_PLATFORM,
+    CRASH_NO_ROOM,
+    CRASH_DECOMPRESSOR,
+    CRASH_MEMBLOCK,
+    CRASH_USERSPACE,
+) = range(7)
 _TOUCH_WHAT = {
     CRASH_DECOMPRESSOR: "decompressor",
     CRASH_MEMBLOCK: "memblock allocation",
@@ -84,6 +94,8 @@ VERDICTS: tuple[Verdict, ...] = tuple(Verdict)  # index = Verdict.rank
 def _crash_message(kind: int, addr: int, platform: str) -> str | None:
     if kind == CRASH_NONE:
         return None
+    if kind == CRASH_NO_STUB:
+        return "the kernel has no EFI stub (CONFIG_EFI_STUB), so firmware cannot start it"
     if kind == CRASH_PLATFORM:
         opt = "CONFIG_AMD_MEM_ENCRYPT" if platform == "snp" else "CONFIG_INTEL_TDX_GUEST"
         return f"the kernel has no {platform.upper()} guest support ({opt}) and dies at entry"
@@ -164,15 +176,15 @@ class BootArrays:
 # -- interval arithmetic on arrays: [start, end) with end >= start --------------
 
 
-def _rd(x: Array, a: int) -> Array:
+def _rd(x: Any, a: int) -> Any:
     return x - x % a
 
 
-def _ru(x: Array, a: int) -> Array:
+def _ru(x: Any, a: int) -> Any:
     return -((-x) // a) * a
 
 
-def _overlap(s1: Array, e1: Array, s2: Array, e2: Array) -> Array:
+def _overlap(s1: Any, e1: Any, s2: Any, e2: Any) -> Array:
     return np.maximum(0, np.minimum(e1, e2) - np.maximum(s1, s2))
 
 
@@ -286,6 +298,7 @@ def simulate_many(
     t = t + cost.accept_seconds(fw_accepted, fw_page, fw_vcpus)
 
     # allow_unaccepted_memory and exit_boot_services.
+    lost_cause: str | None = None
     stub = scenario.loader == Loader.EFI_STUB and kernel.efi_stub
     allowed = (
         stub
@@ -307,8 +320,6 @@ def simulate_many(
         mode, lost_cause = "lost", _LOST_GRUB
     else:
         mode = "untracked"  # old GRUB passes type 15 on as available RAM
-    if mode != "lost":
-        lost_cause = None
 
     # setup_e820: the usable RAM is [0, u_low) and [4G, 4G + u_high).
     runs: list[_Run] = []
@@ -334,7 +345,10 @@ def simulate_many(
     # decompressor
     img_s = LOAD_PHYSICAL_ADDR
     img_e = LOAD_PHYSICAL_ADDR + kernel.image_bytes
-    if scenario.platform not in kernel.platforms:
+    if scenario.loader == Loader.EFI_STUB and not kernel.efi_stub:
+        crash_kind[:] = CRASH_NO_STUB
+        alive[:] = False
+    elif scenario.platform not in kernel.platforms:
         crash_kind[:] = CRASH_PLATFORM
         alive[:] = False
     no_room = alive & (img_e > u_low)
@@ -423,7 +437,7 @@ def simulate_many(
         unaccepted = pending
     else:
         unaccepted = zeros
-    fields = {
+    fields: dict[str, Any] = {
         "ram_bytes": ram_b,
         "vcpus": cpus,
         "pre_accept": pre,
@@ -444,11 +458,8 @@ def simulate_many(
         "crash_addr": crash_addr,
     }
     # Own copies: several figures may be the same array above (zeros, pending).
-    out = BootArrays(
-        platform=scenario.platform,
-        lost_cause=lost_cause,
-        **{k: np.array(v, copy=True) for k, v in fields.items()},
-    )
+    owned: dict[str, Any] = {k: np.array(v, copy=True) for k, v in fields.items()}
+    out = BootArrays(platform=scenario.platform, lost_cause=lost_cause, **owned)
     exotic = (ram_b < MIN_RAM) | ((pre > 0) & (pre < MIN_PRE_ACCEPT))
     for run in runs:
         exotic |= run.split
@@ -601,7 +612,7 @@ class Curve:
     verdicts: Array
     changes: tuple[Change, ...]
 
-    @property
+    @cached_property
     def verdict_list(self) -> list[Verdict]:
         return [VERDICTS[int(c)] for c in self.verdicts]
 
@@ -619,7 +630,18 @@ class SweepResult:
         return sum(len(c.boots.engine_points) for c in self.curves)
 
     def scenario_at(self, value: int) -> Scenario:
-        return replace(self.scenario, **{PARAMS[self.param][0]: int(value)})
+        return scenario_with(self.scenario, self.param, value)
+
+
+def scenario_with(scenario: Scenario, param: str, value: int) -> Scenario:
+    """The scenario at one value of the swept parameter."""
+    if param == "ram":
+        return replace(scenario, ram_bytes=int(value))
+    if param == "vcpus":
+        return replace(scenario, vcpus=int(value))
+    if param == "pre_accept":
+        return replace(scenario, pre_accept=int(value))
+    raise ValueError(f"cannot sweep {param!r}")
 
 
 def _candidates(lo: Array, hi: Array, gran: int) -> tuple[Array, Array]:
@@ -726,7 +748,7 @@ def _changes(
             lo, hi = refine_changes(scenario, fw, kernel, param, lo, hi, v_lo)
         boots, ref, after = evaluate_points(scenario, fw, kernel, param, hi)
         for j, i in enumerate(which):
-            point = replace(scenario, **{PARAMS[param][0]: int(hi[j])})
+            point = scenario_with(scenario, param, int(hi[j]))
             verdict, reason = judge(point, boots.outcome(j), float(ref[j]))
             if verdict.rank != after[j]:  # pragma: no cover - the equivalence tests guard this
                 raise AssertionError(f"vectorised verdict disagrees with judge at {point}")

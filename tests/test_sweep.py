@@ -1,0 +1,495 @@
+"""The vectorised sweep against the step engine, the sweep's change points,
+and `uefi-accept sweep` as users drive it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from uefi_accept import sweep as sweep_mod
+from uefi_accept.engine import Layout, Loader, Scenario, Verdict, simulate
+from uefi_accept.profiles import (
+    FIRMWARE_ORDER,
+    KERNEL_ORDER,
+    FirmwareProfile,
+    KernelProfile,
+    resolve_profile,
+)
+from uefi_accept.sweep import (
+    VERDICTS,
+    reference_many,
+    simulate_many,
+    sweep,
+    sweep_values,
+    verdict_codes,
+)
+from uefi_accept.units import GiB, KiB, MiB, TiB
+from uefi_accept.verdict import evaluate, judge, reference_boot_time
+
+FIGURES = (
+    "ram_bytes",
+    "usable_bytes",
+    "accepted_bytes",
+    "unaccepted_bytes",
+    "lost_bytes",
+    "firmware_reserved_bytes",
+    "kernel_reserved_bytes",
+    "free_bytes",
+    "firmware_accepted_bytes",
+    "ebs_accepted_bytes",
+    "kernel_accepted_bytes",
+    "eager_accepted_bytes",
+    "oom",
+    "crash",
+    "lost_cause",
+)
+
+
+def builtins(platform: str) -> tuple[list[FirmwareProfile], list[KernelProfile]]:
+    fws = [resolve_profile(f, "firmware", platform) for f in FIRMWARE_ORDER]
+    ks = [resolve_profile(k, "kernel", platform) for k in KERNEL_ORDER]
+    return fws, ks  # type: ignore[return-value]
+
+
+def assert_same_as_engine(
+    base: Scenario,
+    fw: FirmwareProfile,
+    kernel: KernelProfile,
+    ram: list[int],
+    pre_accept: list[int],
+    vcpus: list[int],
+) -> None:
+    """Every point: same figures, boot time to 1e-9, same verdict and reason."""
+    boots = simulate_many(base, fw, kernel, ram=ram, pre_accept=pre_accept, vcpus=vcpus)
+    ref = reference_many(base, ram=ram, vcpus=np.broadcast_to(vcpus, len(boots)))
+    codes = verdict_codes(base, boots, ref)
+    for i in range(len(boots)):
+        s = replace(
+            base,
+            ram_bytes=int(boots.ram_bytes[i]),
+            vcpus=int(boots.vcpus[i]),
+            pre_accept=int(boots.pre_accept[i]) or None,
+        )
+        want = simulate(s, fw, kernel)
+        got = boots.outcome(i)
+        where = f"{fw.name} x {kernel.name} at {s}"
+        for name in FIGURES:
+            assert getattr(got, name) == getattr(want, name), f"{name}: {where}"
+        assert got.boot_time_s == pytest.approx(want.boot_time_s, rel=1e-9, abs=0), where
+        want_ref = reference_boot_time(s)
+        assert ref[i] == pytest.approx(want_ref, rel=1e-9, abs=0), where
+        verdict, reason = judge(s, want, want_ref)
+        assert VERDICTS[codes[i]] is verdict, where
+        assert judge(s, got, float(ref[i])) == (verdict, reason), where
+
+
+# RAM sizes around every edge of the layout and the bitmap: the q35 split,
+# 4 GiB, unit- and MAX_ORDER-unaligned sizes, and large guests.
+AWKWARD_RAM = [
+    128 * MiB,
+    1 * GiB,
+    2815 * MiB,
+    2816 * MiB,
+    2816 * MiB - 4 * KiB,
+    3000 * MiB + 1 * KiB,
+    3 * GiB,
+    3 * GiB + 4097,
+    4 * GiB + 4 * KiB,
+    4 * GiB + 2 * MiB,
+    4 * GiB + 1 * MiB + 12 * KiB,
+    5 * GiB + 3 * MiB,
+    64 * GiB,
+    1 * TiB,
+]
+AWKWARD_PRE = [0, 64 * MiB, 64 * MiB + 4 * KiB, 600 * MiB, 2 * GiB - 3 * MiB, 2 * GiB, 5 * GiB]
+
+
+@pytest.mark.parametrize("platform", ["snp", "tdx"])
+@pytest.mark.parametrize("fw_name", FIRMWARE_ORDER)
+@pytest.mark.parametrize("kernel_name", KERNEL_ORDER)
+def test_builtin_cells_match_the_engine_on_awkward_points(
+    platform: str, fw_name: str, kernel_name: str
+) -> None:
+    fw = resolve_profile(fw_name, "firmware", platform)
+    kernel = resolve_profile(kernel_name, "kernel", platform)
+    ram = AWKWARD_RAM * 2
+    pre = [AWKWARD_PRE[i % len(AWKWARD_PRE)] for i in range(len(ram))]
+    vcpus = [1 + (i * 5) % 9 for i in range(len(ram))]
+    assert_same_as_engine(Scenario(platform=platform), fw, kernel, ram, pre, vcpus)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("kernel_name", KERNEL_ORDER)
+def test_64_tib_matches_the_engine(kernel_name: str) -> None:
+    fw = resolve_profile("far-future", "firmware", "snp")
+    kernel = resolve_profile(kernel_name, "kernel", "snp")
+    assert_same_as_engine(Scenario(), fw, kernel, [64 * TiB], [0], [8])  # type: ignore[arg-type]
+
+
+KERNELS = [
+    *builtins("snp")[1],
+    KernelProfile(
+        name="eager",
+        description="6.5+ with accept_memory=eager",
+        unaccepted_memory=True,
+        calls_protocol=True,
+        accept_memory="eager",
+        platforms=["snp", "tdx"],
+    ),
+    KernelProfile(
+        name="no-stub",
+        description="booted without the EFI stub",
+        unaccepted_memory=True,
+        calls_protocol=True,
+        platforms=["snp", "tdx"],
+        efi_stub=False,
+    ),
+    KernelProfile(
+        name="snp-only",
+        description="no TDX guest support",
+        unaccepted_memory=True,
+        calls_protocol=True,
+        platforms=["snp"],
+    ),
+    KernelProfile(
+        name="big",
+        description="large image, large userspace",
+        unaccepted_memory=True,
+        calls_protocol=False,
+        platforms=["snp", "tdx"],
+        image_size="700M",
+        min_memory="3G",
+    ),
+]
+FIRMWARES = [
+    *builtins("snp")[0],
+    *builtins("tdx")[0],
+    FirmwareProfile(
+        name="td-shim",
+        description="256M pre-accepted, 4K accepts",
+        platforms=["snp", "tdx"],
+        pre_accept="256M",
+        handover="always",
+        accept_page_size="4K",
+        accept_vcpus="all",
+    ),
+    FirmwareProfile(
+        name="opt-in-1000M",
+        description="opt-in protocol, 1000M pre-accepted",
+        platforms=["snp"],
+        pre_accept="1000M",
+        handover="opt-in",
+    ),
+]
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    fw=st.sampled_from(FIRMWARES),
+    kernel=st.sampled_from(KERNELS),
+    layout=st.sampled_from(list(Layout)),
+    loader=st.sampled_from(list(Loader)),
+    host_page=st.sampled_from([4096, 2 * MiB]),
+    ram=st.one_of(
+        st.integers(128 * MiB, 40 * GiB),
+        st.integers(128 * MiB // 4096, 40 * GiB // 4096).map(lambda p: p * 4096),
+    ),
+    pre=st.one_of(st.just(0), st.integers(64 * MiB, 8 * GiB)),
+    vcpus=st.integers(1, 16),
+)
+def test_any_scenario_matches_the_engine(
+    fw: FirmwareProfile,
+    kernel: KernelProfile,
+    layout: Layout,
+    loader: Loader,
+    host_page: int,
+    ram: int,
+    pre: int,
+    vcpus: int,
+) -> None:
+    platform = fw.platforms[-1]
+    base = Scenario(platform=platform, layout=layout, loader=loader, host_page_size=host_page)
+    assert_same_as_engine(base, fw, kernel, [ram], [pre], [vcpus])
+
+
+def test_points_outside_the_closed_form_come_from_the_engine() -> None:
+    fws, ks = builtins("snp")
+    ram = [100 * MiB, 64 * GiB, 64 * GiB]
+    pre = [0, 16 * MiB, 0]
+    for fw in fws:
+        for k in ks:
+            boots = simulate_many(Scenario(), fw, k, ram=ram, pre_accept=pre)
+            assert sorted(boots.engine_points) == [0, 1]
+            assert_same_as_engine(Scenario(), fw, k, ram, pre, [4, 4, 4])
+
+
+def test_engine_mask_gives_the_same_figures_as_the_closed_form() -> None:
+    fw = resolve_profile("far-future", "firmware", "snp")
+    k = resolve_profile("enlightened", "kernel", "snp")
+    ram = np.array([3000 * MiB + 1024, 5 * GiB + 3 * MiB, 64 * GiB])
+    closed = simulate_many(Scenario(), fw, k, ram=ram)  # type: ignore[arg-type]
+    engine = simulate_many(Scenario(), fw, k, ram=ram, engine_mask=np.ones(3, bool))  # type: ignore[arg-type]
+    assert not closed.engine_points and len(engine.engine_points) == 3
+    for name in ("usable_bytes", "unaccepted_bytes", "kernel_accepted_bytes", "free_bytes"):
+        assert np.array_equal(getattr(closed, name), getattr(engine, name)), name
+    assert np.allclose(closed.boot_time_s, engine.boot_time_s, rtol=1e-12, atol=0)
+
+
+def test_a_large_sweep_never_calls_the_step_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*_a: object, **_k: object) -> None:
+        raise AssertionError("the sweep fell back to the step engine")
+
+    monkeypatch.setattr(sweep_mod, "simulate", boom)
+    for platform in ("snp", "tdx"):
+        fws, ks = builtins(platform)
+        values = sweep_values("ram", GiB, 16 * TiB, 5000)
+        result = sweep(Scenario(platform=platform), "ram", values, fws, ks)
+        assert len(result.curves) == 9 and result.engine_points == 0
+        assert all(c.verdicts.shape == values.shape for c in result.curves)
+
+
+# -- where verdicts change ---------------------------------------------------------
+
+
+def engine_verdict(s: Scenario, fw: FirmwareProfile, k: KernelProfile) -> Verdict:
+    return evaluate(s, fw, k).verdict
+
+
+def change_of(result: sweep_mod.SweepResult, fw: str, kernel: str) -> list[sweep_mod.Change]:
+    return list(
+        next(c for c in result.curves if c.firmware.name == fw and c.kernel.name == kernel).changes
+    )
+
+
+def test_snp_far_future_unenlightened_stops_being_fast_at_the_q35_split() -> None:
+    fws, ks = builtins("snp")
+    result = sweep(Scenario(), "ram", sweep_values("ram", GiB, 16 * TiB), fws, ks)
+    (ch,) = change_of(result, "far-future", "unenlightened")
+    assert (ch.before, ch.after) == (Verdict.FAST, Verdict.DEGRADED)
+    # Below 2816 MiB q35 puts all RAM below 4 GiB, which this firmware accepts.
+    assert (ch.last_before, ch.first_after) == (2815 * MiB, 2816 * MiB)
+    assert "does not support unaccepted memory" in ch.reason
+    assert change_of(result, "far-future", "enlightened") == []
+    assert change_of(result, "near-future", "enlightened") == []
+
+
+def test_low_3g_layout_moves_the_change_to_where_3_gib_is_under_90_percent() -> None:
+    fw = resolve_profile("far-future", "firmware", "snp")
+    k = resolve_profile("unenlightened", "kernel", "snp")
+    s = Scenario(layout=Layout.LOW_3G)
+    result = sweep(s, "ram", sweep_values("ram", GiB, TiB), [fw], [k])  # type: ignore[list-item]
+    (ch,) = result.curves[0].changes
+    # 3 GiB - 4 MiB usable is under 90% from (3072 - 4) / 0.9 = 3408.9 MiB.
+    assert (ch.last_before, ch.first_after) == (3408 * MiB, 3409 * MiB)
+    assert engine_verdict(replace(s, ram_bytes=3408 * MiB), fw, k) is Verdict.FAST  # type: ignore[arg-type]
+    assert engine_verdict(replace(s, ram_bytes=3409 * MiB), fw, k) is Verdict.DEGRADED  # type: ignore[arg-type]
+
+
+def test_small_pre_accepted_size_runs_out_of_memory() -> None:
+    fw = resolve_profile("far-future", "firmware", "snp")
+    k = resolve_profile("unenlightened", "kernel", "snp")
+    s = Scenario(ram_bytes=64 * GiB)
+    values = sweep_values("pre_accept", 64 * MiB, 4 * GiB)
+    result = sweep(s, "pre_accept", values, [fw], [k])  # type: ignore[list-item]
+    (ch,) = result.curves[0].changes
+    assert (ch.before, ch.after) == (Verdict.OOM, Verdict.DEGRADED)
+    assert ch.first_after - ch.last_before == MiB
+    for value, verdict in ((ch.last_before, Verdict.OOM), (ch.first_after, Verdict.DEGRADED)):
+        assert engine_verdict(replace(s, pre_accept=value), fw, k) is verdict  # type: ignore[arg-type]
+    # And across RAM with that small pre-acceptance: oom (tiny VM), fast while
+    # everything fits in what was pre-accepted, degraded beyond.
+    s = Scenario(pre_accept=600 * MiB)
+    result = sweep(s, "ram", sweep_values("ram", 128 * MiB, 16 * TiB), [fw], [k])  # type: ignore[list-item]
+    changes = result.curves[0].changes
+    assert [(c.before, c.after) for c in changes] == [
+        (Verdict.OOM, Verdict.FAST),
+        (Verdict.FAST, Verdict.DEGRADED),
+    ]
+    for c in changes:
+        assert engine_verdict(replace(s, ram_bytes=c.last_before), fw, k) is c.before  # type: ignore[arg-type]
+        assert engine_verdict(replace(s, ram_bytes=c.first_after), fw, k) is c.after  # type: ignore[arg-type]
+
+
+def test_every_change_found_inside_one_interval() -> None:
+    # Two grid points only: oom at 128 MiB, degraded at 16 TiB, with fast between.
+    fw = resolve_profile("far-future", "firmware", "snp")
+    k = resolve_profile("unenlightened", "kernel", "snp")
+    s = Scenario(pre_accept=600 * MiB)
+    result = sweep(s, "ram", np.array([128 * MiB, 16 * TiB]), [fw], [k])  # type: ignore[list-item]
+    assert [(c.before, c.after) for c in result.curves[0].changes] == [
+        (Verdict.OOM, Verdict.FAST),
+        (Verdict.FAST, Verdict.DEGRADED),
+    ]
+
+
+def test_vcpu_sweep_shows_acceptance_stops_scaling_at_4_vcpus() -> None:
+    fw = resolve_profile("deployed", "firmware", "tdx")
+    k = resolve_profile("enlightened", "kernel", "tdx")
+    s = Scenario(platform="tdx", host_page_size=4096)
+    result = sweep(s, "vcpus", sweep_values("vcpus", 1, 64), [fw], [k])  # type: ignore[list-item]
+    t = dict(zip(result.values.tolist(), result.curves[0].boots.boot_time_s, strict=True))
+    assert t[1] > t[2] > t[3] > t[4]
+    assert t[4] == t[5] == t[64]
+    assert all(v is Verdict.SLOW for v in result.curves[0].verdict_list)
+
+
+def test_sweep_values() -> None:
+    v = sweep_values("ram", GiB, 16 * TiB)
+    assert v[0] == GiB and v[-1] == 16 * TiB and v.size == 29
+    assert np.all(np.diff(v) > 0) and np.all(v % MiB == 0)
+    odd = sweep_values("ram", 3000 * MiB + KiB, 5 * GiB + 1, 50)
+    assert odd[0] == 3000 * MiB + KiB and odd[-1] == 5 * GiB + 1
+    assert np.all(odd[1:-1] % MiB == 0) and np.all(np.diff(odd) > 0)
+    assert sweep_values("vcpus", 1, 64).tolist() == list(range(1, 65))
+    many = sweep_values("vcpus", 1, 4096, 20)
+    assert many[0] == 1 and many[-1] == 4096 and np.all(np.diff(many) > 0)
+    assert sweep_values("ram", GiB, 2 * GiB, 10_000).size == 1025  # merged at 1 MiB
+    with pytest.raises(ValueError):
+        sweep_values("ram", 2 * GiB, GiB)
+
+
+# -- the command -----------------------------------------------------------------
+
+
+def test_sweep_text_shows_the_change(cli_run) -> None:
+    r = cli_run(
+        "sweep", "--ram", "1G..16T", "--fw", "far-future", "--kernel", "unenlightened",
+        "--format", "text",
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    assert "far-future / unenlightened: fast 1 GiB .. 2815 MiB; degraded 2816 MiB .. 16 TiB" in (
+        r.out
+    )
+    assert "29 points" in r.out and r.out.count("degraded") >= 20
+
+
+def test_sweep_table_default_covers_the_3x3(cli_run) -> None:
+    r = cli_run("sweep", "--ram", "1G..1T", "--points", "5")
+    assert r.code == 0, r.err
+    for name in (*FIRMWARE_ORDER, *KERNEL_ORDER):
+        assert name in r.out
+    assert "near-future / enlightened: fast throughout" in r.out
+
+
+def test_sweep_json_is_complete_and_stable(cli_run) -> None:
+    args = ("sweep", "--vcpus", "1..8", "--platform", "tdx", "--format", "json")
+    a, b = cli_run(*args), cli_run(*args)
+    assert a.code == 0 and a.out == b.out
+    data = json.loads(a.out)
+    assert data["schema_version"] == 1 and data["kind"] == "sweep"
+    assert data["parameter"] == "vcpus" and data["values"] == list(range(1, 9))
+    assert data["scenario"]["vcpus"] is None and data["scenario"]["platform"] == "tdx"
+    assert len(data["combinations"]) == 9 and len(data["reference_boot_time_s"]) == 8
+    for c in data["combinations"]:
+        for key in ("verdict", "boot_time_s", "usable_bytes", "lost_bytes", "unaccepted_bytes"):
+            assert len(c[key]) == 8
+    assert {p["name"] for p in data["profiles"]["firmware"]} == set(FIRMWARE_ORDER)
+
+
+def test_sweep_csv_has_one_row_per_point_and_cell(cli_run) -> None:
+    r = cli_run("sweep", "--pre-accept", "64M..4G", "--points", "7", "--format", "csv")
+    assert r.code == 0, r.err
+    rows = list(csv.DictReader(io.StringIO(r.out)))
+    assert len(rows) == 9 * 7
+    assert rows[0]["pre_accept_bytes"] == str(64 * MiB)
+    ff = [x for x in rows if (x["firmware"], x["kernel"]) == ("far-future", "unenlightened")]
+    assert [x["verdict"] for x in ff][:2] == ["oom", "oom"] and ff[-1]["verdict"] == "degraded"
+
+
+def test_sweep_markdown_and_output_file(cli_run, tmp_path) -> None:
+    out = tmp_path / "sweep.md"
+    r = cli_run("sweep", "--ram", "2G..8G", "--points", "3", "--format", "markdown", "-o", str(out))
+    assert r.code == 0 and r.out == ""
+    text = out.read_text()
+    assert text.startswith("**RAM sweep") and "| RAM |" in text
+    assert "**far-future / unenlightened**: fast 2 GiB .. 2815 MiB" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--ram", "1G..16T", "--vcpus", "1..4"), "one parameter at a time"),
+        ((), "nothing to sweep"),
+        (("--ram", "16T..1G"), "from low to high"),
+        (("--ram", "1G..65T"), "64T"),
+        (("--ram", "64M..1G"), "at least 128M"),
+        (("--pre-accept", "1M..1G"), "64M"),
+        (("--vcpus", "0..4"), "vCPU count"),
+        (("--vcpus", "1..x"), "vCPU count"),
+        (("--ram", "1G..lots"), "not a size"),
+        (("--ram", "1G..2G", "--fw", "nope"), "unknown firmware profile"),
+        (("--ram", "1G..2G", "--fw", "deployed", "--fw", "deployed"), "named twice"),
+        (("--ram", "1G..2G", "--plot", "x.gif"), ".svg"),
+    ],
+)
+def test_sweep_input_errors_exit_2(cli_run, args: tuple[str, ...], message: str) -> None:
+    r = cli_run("sweep", *args)
+    assert r.code == 2 and message in r.err and "Traceback" not in r.err
+    assert r.err.startswith("uefi-accept: error:")
+
+
+def test_plot_without_matplotlib_says_how_to_install(cli_run, monkeypatch, tmp_path) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import fails
+    out = tmp_path / "sweep.svg"
+    r = cli_run("sweep", "--ram", "1G..2G", "--plot", str(out))
+    assert r.code == 2
+    assert "pip install 'uefi-accept[plot]'" in r.err
+    assert not out.exists() and r.out == ""  # checked before any work
+
+
+@pytest.mark.parametrize("suffix", [".svg", ".png"])
+def test_plot_writes_the_figure(cli_run, tmp_path, suffix: str) -> None:
+    pytest.importorskip("matplotlib")
+    out = tmp_path / f"sweep{suffix}"
+    r = cli_run("sweep", "--ram", "1G..1T", "--points", "12", "--plot", str(out), "-o", "/dev/null")
+    assert r.code == 0, r.err
+    data = out.read_bytes()
+    if suffix == ".svg":
+        text = data.decode()
+        assert "<svg" in text and "far-future / unenlightened" in text and "degraded" in text
+        again = tmp_path / "again.svg"
+        cli_run("sweep", "--ram", "1G..1T", "--points", "12", "--plot", str(again))
+        assert again.read_bytes() == data  # no dates, fixed ids
+    else:
+        assert data.startswith(b"\x89PNG")
+    assert not list(tmp_path.glob(".*"))  # no temporary file left behind
+
+
+def test_help_imports_no_numpy() -> None:
+    code = (
+        "import sys\n"
+        "from uefi_accept.cli import main\n"
+        "for args in (['--help'], ['sweep', '--help'], ['validate', '--help']):\n"
+        "    try:\n"
+        "        main(args)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print(sorted(m for m in ('numpy', 'rich', 'matplotlib') if m in sys.modules))\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert r.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_sweep_options_follow_the_shared_scenario_options(cli_run) -> None:
+    r = cli_run("sweep", "--help")
+    for opt in ("--layout", "--loader", "--host-page-size", "--slow-ratio", "--degraded-fraction"):
+        assert opt in r.out
+    assert "LOW..HIGH" in r.out
+
+
+def test_cell_variant_options_reach_the_sweep(cli_run) -> None:
+    r = cli_run(
+        "sweep", "--ram", "4G..64G", "--points", "3", "--fw", "far-future",
+        "--kernel", "enlightened", "--loader", "grub-legacy", "--format", "json",
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    (c,) = json.loads(r.out)["combinations"]
+    assert set(c["verdict"]) == {"crash"}  # old GRUB passes type 15 on as RAM

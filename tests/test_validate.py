@@ -1,0 +1,84 @@
+"""`uefi-accept validate`: every published measurement against the model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from uefi_accept.calibration import MEASUREMENTS, calibrate
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "validation.md"
+
+
+def test_validate_passes_with_the_default_profiles(cli_run) -> None:
+    r = cli_run("validate", "--format", "text")
+    assert r.code == 0, r.out + r.err
+    for m in MEASUREMENTS:
+        assert m.name in r.out and m.source in r.out
+    assert f"All {len(MEASUREMENTS)} rows are within tolerance." in r.out
+    assert "[OFF]" not in r.out
+
+
+def test_validate_json_rows_are_the_calibration(cli_run) -> None:
+    r = cli_run("validate", "--format", "json")
+    assert r.code == 0
+    data = json.loads(r.out)
+    assert data["schema_version"] == 1 and data["kind"] == "validation"
+    assert data["failed"] == 0 and set(data["cost_models"]) == {"snp", "tdx"}
+    assert len(data["rows"]) == len(MEASUREMENTS)
+    for row, cal in zip(data["rows"], calibrate(), strict=True):
+        m = cal.measurement
+        assert (row["name"], row["platform"], row["source"]) == (m.name, m.platform, m.source)
+        assert row["measured"] == m.measured and row["tolerance"] == m.tolerance
+        assert row["model"] == pytest.approx(cal.model, rel=1e-6)
+        assert row["error"] == pytest.approx((cal.model - m.measured) / m.measured, abs=1e-6)
+        assert row["ok"] is True
+
+
+def test_tighter_tolerance_fails_the_rows_it_should(cli_run) -> None:
+    r = cli_run("validate", "--format", "json", "--tolerance", "1%")
+    assert r.code == 1
+    rows = json.loads(r.out)["rows"]
+    off = {row["name"] for row in rows if not row["ok"]}
+    want = {c.measurement.name for c in calibrate() if abs(c.error) > 0.01}
+    assert off == want and off  # the TDX 4 GiB ratio is 5.5% off
+    assert all(row["tolerance"] == 0.01 for row in rows)
+    text = cli_run("validate", "--format", "text", "--tolerance", "0.01")
+    assert text.code == 1 and "[OFF]" in text.out and "off by more than" in text.out
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "text"])
+def test_every_format_exits_1_when_a_row_is_off(cli_run, fmt: str) -> None:
+    assert cli_run("validate", "--format", fmt, "--tolerance", "0.001").code == 1
+    assert cli_run("validate", "--format", fmt).code == 0
+
+
+def test_platform_filter(cli_run) -> None:
+    rows = json.loads(cli_run("validate", "--platform", "tdx", "--format", "json").out)["rows"]
+    assert rows and {row["platform"] for row in rows} == {"tdx"}
+    assert len(rows) == sum(m.platform == "tdx" for m in MEASUREMENTS)
+
+
+@pytest.mark.parametrize("bad", ["0", "-5%", "abc", "nan"])
+def test_bad_tolerance_is_a_usage_error(cli_run, bad: str) -> None:
+    r = cli_run("validate", "--tolerance", bad)
+    assert r.code == 2 and "tolerance" in r.err and "Traceback" not in r.err
+
+
+def test_docs_validation_md_is_current(cli_run) -> None:
+    """docs/validation.md is `uefi-accept validate --format markdown` output."""
+    r = cli_run("validate", "--format", "markdown")
+    assert r.code == 0
+    assert DOC.read_text() == r.out, (
+        "regenerate: uefi-accept validate --format markdown -o docs/validation.md"
+    )
+    assert "| measurement | platform | conditions | source |" in r.out
+
+
+def test_output_file(cli_run, tmp_path) -> None:
+    out = tmp_path / "v.md"
+    r = cli_run("validate", "--format", "markdown", "-o", str(out))
+    assert r.code == 0 and r.out == ""
+    assert out.read_text().startswith("# Validation against published measurements")
