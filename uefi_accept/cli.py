@@ -23,6 +23,7 @@ from uefi_accept.options import (  # noqa: F401 - re-exported for command module
     memmap_firmware,
     memmap_option,
     output_option,
+    resolve_rows_and_columns,
     scenario_options,
     write_output,
 )
@@ -74,21 +75,17 @@ def matrix(
     A kernel may be a built-in name, a profile file, or a kernel .config
     (--kernel-config). With --memmap the rows boot over a real EFI memory map."""
     from uefi_accept import render
-    from uefi_accept.profiles import FIRMWARE_ORDER, KERNEL_ORDER, resolve_profile
     from uefi_accept.verdict import evaluate_matrix
 
     log = load_memmap(memmap) if memmap else None
     scenario = build_scenario(kw, log)
-    configs = kernel_config_profiles(kernel_configs, kernel_version)
-    if log is not None and not fw_refs:
-        fws = [memmap_firmware(scenario.platform, memmap)]  # type: ignore[arg-type]
-    else:
-        fws = [resolve_profile(r, "firmware", scenario.platform) for r in fw_refs or FIRMWARE_ORDER]
-    default_kernels = () if configs else KERNEL_ORDER
-    ks = [resolve_profile(r, "kernel", scenario.platform) for r in kernel_refs or default_kernels]
-    ks += configs
-    _check_unique([p.name for p in fws], "--fw")
-    _check_unique([p.name for p in ks], "--kernel")
+    fws, ks = resolve_rows_and_columns(
+        fw_refs,
+        kernel_refs,
+        scenario.platform,
+        extra_kernels=kernel_config_profiles(kernel_configs, kernel_version),
+        default_fw=[memmap_firmware(scenario.platform, memmap)] if memmap else None,
+    )
     handover = log.efi_map if log is not None else None
     result = evaluate_matrix(scenario, fws, ks, handover_map=handover)  # type: ignore[arg-type]
     renderer = {
@@ -196,12 +193,6 @@ from uefi_accept.cmd_inspect import inspect_command  # noqa: E402
 
 cli.add_command(inspect_command)
 # -- END OF COMMAND REGISTRATION
-
-
-def _check_unique(names: list[str], option: str) -> None:
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        raise InputError(f"profile named twice: {', '.join(dupes)}", field=option)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -135,19 +135,13 @@ def _upgrades(
     makes more memory usable). Exit 1 when a regression exists, 0 otherwise.
     """
     from uefi_accept import render_check
-    from uefi_accept.errors import EXIT_CHANGED, EXIT_OK, InputError
-    from uefi_accept.options import build_scenario, write_output
-    from uefi_accept.profiles import FIRMWARE_ORDER, KERNEL_ORDER, resolve_profile
+    from uefi_accept.errors import EXIT_CHANGED, EXIT_OK
+    from uefi_accept.options import build_scenario, resolve_rows_and_columns, write_output
     from uefi_accept.upgrades import walk_upgrades
     from uefi_accept.verdict import evaluate_matrix
 
     scenario = build_scenario(kw)
-    fws = [resolve_profile(r, "firmware", scenario.platform) for r in fw_refs or FIRMWARE_ORDER]
-    ks = [resolve_profile(r, "kernel", scenario.platform) for r in kernel_refs or KERNEL_ORDER]
-    for names, option in (([p.name for p in fws], "--fw"), ([p.name for p in ks], "--kernel")):
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise InputError(f"profile named twice: {', '.join(dupes)}", field=option)
+    fws, ks = resolve_rows_and_columns(fw_refs, kernel_refs, scenario.platform)
     report = walk_upgrades(evaluate_matrix(scenario, fws, ks))  # type: ignore[arg-type]
     renderer = {
         "table": render_check.upgrades_table,

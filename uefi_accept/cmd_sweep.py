@@ -417,9 +417,7 @@ def parse_sweep_options(kw: dict[str, Any]) -> tuple[str, int, int]:
 
 
 def _run_sweep(kw: dict[str, Any]) -> None:
-    from uefi_accept.cli import build_scenario, write_output
-    from uefi_accept.errors import InputError
-    from uefi_accept.profiles import FIRMWARE_ORDER, KERNEL_ORDER, resolve_profile
+    from uefi_accept.options import build_scenario, resolve_rows_and_columns, write_output
     from uefi_accept.sweep import sweep, sweep_values
 
     fw_refs, kernel_refs = kw.pop("fw_refs"), kw.pop("kernel_refs")
@@ -431,12 +429,7 @@ def _run_sweep(kw: dict[str, Any]) -> None:
 
         check_path(plot)
         require_matplotlib()
-    fws = [resolve_profile(r, "firmware", scenario.platform) for r in fw_refs or FIRMWARE_ORDER]
-    ks = [resolve_profile(r, "kernel", scenario.platform) for r in kernel_refs or KERNEL_ORDER]
-    for names, option in (([p.name for p in fws], "--fw"), ([p.name for p in ks], "--kernel")):
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise InputError(f"profile named twice: {', '.join(dupes)}", field=option)
+    fws, ks = resolve_rows_and_columns(fw_refs, kernel_refs, scenario.platform)
     values = sweep_values(param, lo, hi, points)
     result = sweep(scenario, param, values, fws, ks)  # type: ignore[arg-type]
     renderer = {

@@ -18,7 +18,8 @@ from uefi_accept.errors import InputError
 EXIT_CODES_HELP = """\b
 Exit codes:
   0  success
-  1  `check` found a changed cell, or `upgrades` found a regression
+  1  `check` found a changed cell, `upgrades` a regression, or
+     `validate` a row off its tolerance
   2  usage error or invalid input (unknown profile, malformed or
      inconsistent profile file, bad size, corrupt golden file, garbled log)
   3  internal error (add --debug for the traceback)"""
@@ -236,3 +237,28 @@ def memmap_firmware(platform: str, source: str) -> Any:
         handover="always",
         accept_vcpus="all" if platform == "tdx" else "bsp",
     )
+
+
+def resolve_rows_and_columns(
+    fw_refs: tuple[str, ...],
+    kernel_refs: tuple[str, ...],
+    platform: str,
+    extra_kernels: list[Any] | None = None,
+    default_fw: list[Any] | None = None,
+) -> tuple[list[Any], list[Any]]:
+    """Firmware rows and kernel columns from --fw/--kernel (built-in names or
+    paths; the built-in 3 x 3 by default), each name at most once."""
+    from uefi_accept.profiles import FIRMWARE_ORDER, KERNEL_ORDER, resolve_profile
+
+    if fw_refs or default_fw is None:
+        fws = [resolve_profile(r, "firmware", platform) for r in fw_refs or FIRMWARE_ORDER]
+    else:
+        fws = list(default_fw)
+    extra = list(extra_kernels or [])
+    default_kernels = () if extra else KERNEL_ORDER
+    ks = [resolve_profile(r, "kernel", platform) for r in kernel_refs or default_kernels] + extra
+    for names, option in (([p.name for p in fws], "--fw"), ([p.name for p in ks], "--kernel")):
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise InputError(f"profile named twice: {', '.join(dupes)}", field=option)
+    return fws, ks
