@@ -177,8 +177,13 @@ class UnacceptedBitmap:
         padded = np.concatenate((np.zeros(lead, bool), self.bits))
         tail = (-padded.size) % per
         padded = np.concatenate((padded, np.zeros(tail, bool)))
-        whole = padded.reshape(-1, per).all(axis=1)
-        keep = np.repeat(whole, per)
+        # Strided ANDs: a reduction over a length-2 axis is ten times slower.
+        whole = padded[0::per].copy()
+        for k in range(1, per):
+            whole &= padded[k::per]
+        keep = np.empty_like(padded)
+        for k in range(per):
+            keep[k::per] = whole
         return keep[lead : lead + self.bits.size]
 
     def accept_units(self, mask: np.ndarray) -> RangeSet:
