@@ -191,3 +191,19 @@ def test_python_dash_m() -> None:
     )
     assert r.returncode == 0
     assert "fast" in r.stdout and "slow" not in r.stdout.split("cell:")[0]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("sweep", "--ram", "1G..16T", "--fw", "far-future", "--kernel", "unenlightened"),
+        ("validate",),
+        ("upgrades",),
+        ("matrix", "--ram", "1T"),
+    ],
+)
+def test_every_text_format_fits_a_mail_reply(cli_run, args: tuple[str, ...]) -> None:
+    r = cli_run(*args, "--format", "text")
+    assert r.code in (0, 1), r.err
+    assert r.out.isascii() and "\x1b" not in r.out
+    assert max(len(line) for line in r.out.splitlines()) < 80

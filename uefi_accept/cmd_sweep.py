@@ -186,7 +186,9 @@ def _validation_text(rows: list[dict[str, Any]]) -> str:
             f"    source: {r['source']}",
         ]
     lines += ["", _verdict_line(rows)]
-    return "\n".join(lines) + "\n"
+    from uefi_accept.render import wrap_text
+
+    return "\n".join(wrap_text(lines)) + "\n"
 
 
 def _validation_table(rows: list[dict[str, Any]]) -> str:
@@ -635,8 +637,10 @@ def _sweep_lines(r: SweepResult, colour: bool) -> list[str]:
 
 
 def sweep_text(r: SweepResult) -> str:
-    """Plain ASCII, no colour."""
-    return "\n".join(_sweep_lines(r, colour=False)) + "\n"
+    """Plain ASCII, no colour, under 80 columns."""
+    from uefi_accept.render import wrap_text
+
+    return "\n".join(wrap_text(_sweep_lines(r, colour=False))) + "\n"
 
 
 def sweep_table(r: SweepResult) -> str:
