@@ -29,6 +29,13 @@ def test_ruff_format_is_clean() -> None:
     assert r.returncode == 0, r.stdout + r.stderr
 
 
+def test_type_hints_check() -> None:
+    r = subprocess.run(
+        [sys.executable, "-m", "mypy", "uefi_accept"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
 def test_ci_runs_the_readme_test_command() -> None:
     readme = (ROOT / "README.md").read_text()
     m = re.search(r"```sh\n(pip install -q? ?'\.\[test\]'[^\n]*)\n```", readme)
