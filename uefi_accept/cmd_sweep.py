@@ -194,12 +194,13 @@ def _validation_text(rows: list[dict[str, Any]]) -> str:
 def _validation_table(rows: list[dict[str, Any]]) -> str:
     from io import StringIO
 
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
+    from uefi_accept.render import string_console
+
     out = StringIO()
-    console = Console(file=out, force_terminal=True, width=140, color_system="standard")
+    console = string_console(out, width=140)
     table = Table(title="uefi-accept cost model vs published measurements", show_lines=True)
     table.add_column("measurement", style="bold", overflow="fold")
     table.add_column("conditions", overflow="fold")

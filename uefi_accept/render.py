@@ -31,6 +31,27 @@ LEGEND = {
 }
 
 
+def string_console(out: StringIO, width: int = 120) -> Any:
+    """A rich console that renders into `out`: colour only when stdout is a
+    terminal (and NO_COLOR is unset), the terminal's width when there is one."""
+    import os
+    import shutil
+    import sys
+
+    from rich.console import Console
+
+    tty = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    if tty:
+        width = max(80, shutil.get_terminal_size((width, 24)).columns)
+    return Console(
+        file=out,
+        force_terminal=tty,
+        no_color=not tty,
+        width=width,
+        color_system="standard" if tty else None,
+    )
+
+
 def dump_json(data: Any) -> str:
     return json.dumps(data, sort_keys=True, indent=2) + "\n"
 
@@ -59,12 +80,11 @@ def matrix_json(m: MatrixResult) -> str:
 
 
 def matrix_table(m: MatrixResult) -> str:
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
     out = StringIO()
-    console = Console(file=out, force_terminal=True, width=120, color_system="standard")
+    console = string_console(out)
     table = Table(title=scenario_line(m), show_lines=True)
     table.add_column("firmware \\ kernel", style="bold")
     for k in m.kernels:
@@ -162,12 +182,11 @@ def run_json(c: CellResult) -> str:
 
 
 def run_table(c: CellResult) -> str:
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
     out = StringIO()
-    console = Console(file=out, force_terminal=True, width=120, color_system="standard")
+    console = string_console(out)
     console.print(Text(f"{c.firmware} firmware x {c.kernel} kernel: {scenario_line(c)}"))
     console.print(Text(str(c.verdict), style=VERDICT_STYLE[str(c.verdict)]), Text(c.reason))
     figures = Table(show_header=False, box=None)

@@ -179,12 +179,13 @@ def _rich_change(field: str, old: str, new: str, emphasis: str) -> Any:
 
 
 def check_table(r: CheckReport) -> str:
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
+    from uefi_accept.render import string_console
+
     out = StringIO()
-    console = Console(file=out, force_terminal=True, width=120, color_system="standard")
+    console = string_console(out)
     for f in r.changed_files:
         table = Table(
             title=Text(_file_heading(f, r.update)),
@@ -293,12 +294,13 @@ def upgrades_markdown(r: UpgradeReport) -> str:
 
 
 def upgrades_table(r: UpgradeReport) -> str:
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
+    from uefi_accept.render import string_console
+
     out = StringIO()
-    console = Console(file=out, force_terminal=True, width=120, color_system="standard")
+    console = string_console(out)
     if r.regressions:
         table = Table(
             title=Text(f"Upgrade regressions: {scenario_line(r.matrix)}"), show_lines=True
