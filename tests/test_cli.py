@@ -207,3 +207,51 @@ def test_every_text_format_fits_a_mail_reply(cli_run, args: tuple[str, ...]) -> 
     assert r.code in (0, 1), r.err
     assert r.out.isascii() and "\x1b" not in r.out
     assert max(len(line) for line in r.out.splitlines()) < 80
+
+
+def test_output_to_a_device_writes_through_and_keeps_it(cli_run) -> None:
+    import stat
+
+    r = cli_run("matrix", "--format", "json", "-o", "/dev/null")
+    assert r.code == 0
+    assert stat.S_ISCHR(Path("/dev/null").stat().st_mode)
+
+
+@pytest.mark.parametrize("target", ["", "{tmp}", "{tmp}/missing/m.json"])
+def test_output_to_nowhere_sensible_is_refused(cli_run, tmp_path: Path, target: str) -> None:
+    r = cli_run("matrix", "--format", "json", "-o", target.format(tmp=tmp_path))
+    assert r.code == 2 and len(r.err.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_output_through_a_symlink_keeps_the_link(cli_run, tmp_path: Path) -> None:
+    real = tmp_path / "real.json"
+    real.write_text("old\n")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    assert cli_run("matrix", "--format", "json", "-o", str(link)).code == 0
+    assert link.is_symlink() and json.loads(real.read_text())["kind"] == "matrix"
+
+
+@pytest.mark.parametrize("option", ["--slow-ratio", "--degraded-fraction"])
+def test_nan_thresholds_are_refused(cli_run, option: str) -> None:
+    r = cli_run("matrix", option, "nan")
+    assert r.code == 2 and option in r.err
+
+
+def test_devices_are_not_profiles(cli_run) -> None:
+    r = cli_run("matrix", "--fw", "/dev/zero")
+    assert r.code == 2 and "/dev/zero: not a regular file" in r.err
+
+
+def test_kernel_config_given_as_firmware(cli_run) -> None:
+    cfg = Path(__file__).parent / "configs" / "kernel-config-fragment-kata-snp.conf.txt"
+    r = cli_run("matrix", "--fw", str(cfg))
+    assert r.code == 2 and "kernel .config, not a firmware profile" in r.err
+
+
+def test_run_takes_one_firmware_and_one_kernel(cli_run) -> None:
+    r = cli_run("run", "--fw", "deployed", "--fw", "near-future", "--kernel", "enlightened")
+    assert r.code == 2 and "--fw" in r.err
+    r = cli_run("run", "--fw", "deployed", "--kernel", "enlightened", "--kernel", "unenlightened")
+    assert r.code == 2 and "--kernel" in r.err

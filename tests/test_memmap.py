@@ -191,3 +191,12 @@ def test_grub_legacy_over_a_real_map_crashes(cli_run, tmp_path: Path) -> None:
     r = cli_run("run", "--memmap", str(log), "--kernel", "unenlightened", "--loader",
                 Loader.GRUB_LEGACY.value, "--format", "json")  # fmt: skip
     assert json.loads(r.out)["verdict"] == "crash"
+
+
+@pytest.mark.parametrize(("option", "value"), [("--ram", "1T"), ("--pre-accept", "1G")])
+def test_memmap_refuses_options_the_map_decides(
+    cli_run, tmp_path: Path, option: str, value: str
+) -> None:
+    log = write_log(tmp_path)
+    r = cli_run("matrix", "--memmap", str(log), option, value)
+    assert r.code == 2 and f"{option}: not with --memmap" in r.err

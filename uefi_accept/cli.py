@@ -99,8 +99,14 @@ def matrix(
 
 @cli.command(epilog=EXIT_CODES_HELP)
 @scenario_options
-@click.option("--fw", "fw_ref", metavar="NAME_OR_PATH", help="Firmware (not with --memmap).")
-@click.option("--kernel", "kernel_ref", metavar="NAME_OR_PATH")
+@click.option(
+    "--fw",
+    "fw_refs",
+    multiple=True,
+    metavar="NAME_OR_PATH",
+    help="Firmware; with --memmap its hand-over rules apply to the log's map (default: as logged).",
+)
+@click.option("--kernel", "kernel_refs", multiple=True, metavar="NAME_OR_PATH")
 @with_kernel_configs
 @memmap_option
 @click.option(
@@ -108,8 +114,8 @@ def matrix(
 )
 @output_option
 def run(
-    fw_ref: str | None,
-    kernel_ref: str | None,
+    fw_refs: tuple[str, ...],
+    kernel_refs: tuple[str, ...],
     kernel_configs: tuple[str, ...],
     kernel_version: str | None,
     memmap: str | None,
@@ -124,6 +130,14 @@ def run(
     from uefi_accept.profiles import resolve_profile
     from uefi_accept.verdict import evaluate
 
+    if len(fw_refs) > 1:
+        raise InputError(
+            "run boots one combination: give --fw once (matrix takes many)", field="--fw"
+        )
+    if len(kernel_refs) > 1:
+        raise InputError("run boots one combination: give --kernel once", field="--kernel")
+    fw_ref = fw_refs[0] if fw_refs else None
+    kernel_ref = kernel_refs[0] if kernel_refs else None
     log = load_memmap(memmap) if memmap else None
     scenario = build_scenario(kw, log)
     if fw_ref is None and log is None:

@@ -6,9 +6,6 @@ engine, numpy and rich are imported inside the commands so `--help` stays fast.
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import click
@@ -22,25 +19,10 @@ format_option = click.option(
 
 
 def replace_file_atomically(path: str, text: str) -> None:
-    """Write a temporary file next to `path`, then rename it over `path`:
-    a reader sees the old file or the new one, never half of either. The
-    file keeps its permission bits (mkstemp would leave it 0600)."""
-    target = Path(path)
-    try:
-        mode = target.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        mode = 0o644
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Rewrite a golden file whole or not at all; it keeps its mode."""
+    from uefi_accept.options import write_output
+
+    write_output(text, path)
 
 
 @click.command("check", epilog=EXIT_CODES_HELP)

@@ -442,11 +442,12 @@ def _run_sweep(kw: dict[str, Any]) -> None:
         "csv": sweep_csv,
         "markdown": sweep_markdown,
     }[fmt]
-    write_output(renderer(result), output)
-    if plot is not None:
+    text = renderer(result)
+    if plot is not None:  # the plot first: a failed run leaves no text file behind
         from uefi_accept.plot import plot_sweep
 
         plot_sweep(result, plot)
+    write_output(text, output)
 
 
 # -- sweep renderers -----------------------------------------------------------

@@ -5,6 +5,7 @@ Only click at top level: importing this costs nothing at start-up.
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 from collections.abc import Callable
@@ -106,7 +107,20 @@ def build_scenario(kw: dict[str, Any], log: Any = None) -> Any:
     from uefi_accept.units import MiB
 
     platform = kw["platform"]
+    for key in ("slow_ratio", "degraded_fraction"):
+        if not math.isfinite(kw[key]):
+            raise InputError("not a number", field="--" + key.replace("_", "-"))
     if log is not None:
+        ctx = click.get_current_context(silent=True)
+        for key in ("ram", "pre_accept", "layout"):
+            if ctx is not None and ctx.get_parameter_source(key) not in (
+                None,
+                click.core.ParameterSource.DEFAULT,
+            ):
+                raise InputError(
+                    "not with --memmap: the log's memory map sets it",
+                    field="--" + key.replace("_", "-"),
+                )
         kw = {**kw, "ram": handover_ram_bytes(log.efi_map)}
         ctx = click.get_current_context(silent=True)
         explicit = ctx is not None and ctx.get_parameter_source("platform") not in (
@@ -116,6 +130,10 @@ def build_scenario(kw: dict[str, Any], log: Any = None) -> Any:
         if not explicit and log.platform in ("snp", "tdx"):
             platform = log.platform
     if kw["ram"] < 128 * MiB:
+        if log is not None:
+            raise InputError(
+                "the map holds less than the 128M of RAM a guest needs", source=log.source
+            )
         raise InputError("a confidential VM needs at least 128M of RAM", field="--ram")
     if kw["ram"] > MAX_RAM:
         raise InputError("more than 64T of RAM is beyond this model", field="--ram")
@@ -137,26 +155,72 @@ def build_scenario(kw: dict[str, Any], log: Any = None) -> Any:
     )
 
 
-def write_output(text: str, output: str | None) -> None:
-    """Print, or write the whole file atomically: never a half-written file."""
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    path = Path(output)
+def output_target(output: str, option: str = "-o") -> Path:
+    """Where an output file goes: a new path or a regular file (through a
+    symlink); never a device, a directory or a path in a missing directory."""
+    if not output:
+        raise InputError("an empty file name", field=option)
+    path = Path(os.path.realpath(output))
+    if path.exists() and not (path.is_file() or _is_stream(path)):
+        raise InputError("not a regular file; refusing to replace it", source=output)
+    if not path.parent.is_dir():
+        raise InputError("no such directory", source=output)
+    return path
+
+
+def _is_stream(path: Path) -> bool:
+    import stat
+
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)
+
+
+def atomic_write(output: str, write: Callable[[str], None], suffix: str = ".tmp") -> None:
+    """Write through `write(tmp_path)` to a temporary file beside the target,
+    then rename it over the target: the whole file or none of it. The target
+    keeps its mode, or gets the mode a plain open() would give."""
+    path = output_target(output)
+    if _is_stream(path):  # /dev/null, /dev/stdout, a pipe: write through, never rename over
+        try:
+            write(str(path))
+        except OSError as exc:
+            raise InputError(f"cannot write: {exc.strerror}", source=output) from None
+        return
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
     except OSError as exc:
         raise InputError(f"cannot write here: {exc.strerror}", source=output) from None
+    os.close(fd)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        # mkstemp makes the file 0600; give it the mode a plain open() would,
-        # or keep the mode of the file it replaces.
-        os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask())
+        write(tmp)
+        mode = path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask()
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise InputError(f"cannot write: {exc.strerror}", source=output) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_output(text: str, output: str | None) -> None:
+    """Print (for no -o, or -o -), or write the whole file atomically."""
+    if output is None or output == "-":
+        click.echo(text, nl=False)
+        return
+
+    def write(tmp: str) -> None:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            if Path(tmp).is_file():
+                os.fsync(fh.fileno())
+
+    atomic_write(output, write)
 
 
 def _umask() -> int:
@@ -209,12 +273,27 @@ def load_memmap(path: str) -> Any:
     return log
 
 
-def read_text_file(path: str) -> str:
+MAX_INPUT_BYTES = 256 << 20
+
+
+def read_input_bytes(path: str, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """A regular file's bytes, refusing devices, directories and huge files."""
+    p = Path(path)
     try:
-        raw = Path(path).read_bytes()
+        if not p.is_file():
+            problem = "no such file" if not p.exists() else "not a regular file"
+            raise InputError(problem, source=path)
+        if p.stat().st_size > limit:
+            raise InputError(
+                f"larger than {limit >> 20} MiB: not an input this tool reads", source=path
+            )
+        return p.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", source=path) from None
-    return raw.decode("utf-8", errors="replace")
+
+
+def read_text_file(path: str) -> str:
+    return read_input_bytes(path).decode("utf-8", errors="replace")
 
 
 def kernel_config_profiles(paths: tuple[str, ...], version: str | None) -> list[Any]:

@@ -7,8 +7,6 @@ imported only here, only when a plot is asked for.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +36,10 @@ def _size_label(gib: float) -> str:
 
 
 def check_path(path: str) -> None:
-    """Fail before any work on a file type we cannot write."""
+    """Fail before any work on a file type or place we cannot write."""
+    from uefi_accept.options import output_target
+
+    output_target(path, "--plot")
     if Path(path).suffix.lower() not in FORMATS:
         raise InputError(
             f"cannot tell the image format of {path!r}: end it in {', '.join(FORMATS)}",
@@ -135,17 +136,11 @@ def plot_sweep(result: SweepResult, path: str) -> None:
         if path.lower().endswith(".pdf"):
             metadata = {"CreationDate": None, "ModDate": None}
         # Whole file or none, like every other output (cli.write_output).
-        target = Path(path)
-        fd, tmp = tempfile.mkstemp(
-            dir=target.parent, prefix=f".{target.name}.", suffix=target.suffix
+        from uefi_accept.options import atomic_write
+
+        fmt = Path(path).suffix.lower()[1:]
+        atomic_write(
+            path,
+            lambda tmp: fig.savefig(tmp, metadata=metadata, format=fmt),
+            suffix=Path(path).suffix,
         )
-        os.close(fd)
-        try:
-            fig.savefig(tmp, metadata=metadata, format=target.suffix.lower()[1:])
-            mask = os.umask(0)
-            os.umask(mask)
-            os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes 0600; a plot is not a secret
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise

@@ -151,11 +151,15 @@ def profile_from_data(data: Any, kind: str, source: str) -> Profile:
 
 
 def load_profile_file(path: Path, kind: str) -> Profile:
+    from uefi_accept.options import read_input_bytes
+
     source = str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read profile: {exc.strerror}", source=source) from None
+    raw = read_input_bytes(source, limit=1 << 20)
+    if kind == "firmware" and _is_kernel_config(path, raw):
+        raise InputError(
+            "this is a kernel .config, not a firmware profile (give it to --kernel-config)",
+            source=source,
+        )
     if kind == "kernel" and _is_kernel_config(path, raw):
         from uefi_accept.kconfig import kernel_fields_from_config
 
@@ -182,12 +186,10 @@ def _is_kernel_config(path: Path, raw: bytes) -> bool:
 def kernel_profile_from_config(path: Path, version: str | None = None) -> KernelProfile:
     """A kernel profile from a .config (--kernel-config); `version` overrides its header."""
     from uefi_accept.kconfig import kernel_fields_from_config
+    from uefi_accept.options import read_input_bytes
 
     source = str(path)
-    try:
-        text = path.read_bytes().decode("utf-8", errors="replace")
-    except OSError as exc:
-        raise InputError(f"cannot read kernel config: {exc.strerror}", source=source) from None
+    text = read_input_bytes(source, limit=16 << 20).decode("utf-8", errors="replace")
     fields = kernel_fields_from_config(text, source, version=version)
     return profile_from_data(fields, "kernel", source)  # type: ignore[return-value]
 
