@@ -377,3 +377,24 @@ def test_help_lists_exit_codes(cli_run: Callable[..., Any]):
         assert r.code == 0
         assert "Exit codes:" in r.out
         assert "1  `check` found a changed cell" in r.out
+
+
+def test_golden_beyond_the_ram_limit_is_refused(cli_run, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json as _json
+    from pathlib import Path as _Path
+
+    src = _Path(__file__).resolve().parent.parent / "matrices" / "snp-4g.json"
+    data = _json.loads(src.read_text())
+    data["scenario"]["ram_bytes"] = 1 << 70
+    f = tmp_path / "huge.json"
+    f.write_text(_json.dumps(data))
+    r = cli_run("check", str(f))
+    assert r.code == 2 and "ram_bytes" in r.err and "MemoryError" not in r.err
+
+
+def test_nan_tolerance_is_refused(cli_run) -> None:  # type: ignore[no-untyped-def]
+    from pathlib import Path as _Path
+
+    matrices = _Path(__file__).resolve().parent.parent / "matrices"
+    r = cli_run("check", "--tolerance", "nan", str(matrices))
+    assert r.code == 2 and "--tolerance" in r.err

@@ -99,3 +99,23 @@ def test_firmware_file_for_another_platform(tmp_path: Path) -> None:
     p.write_text(GOOD_FW)
     with pytest.raises(InputError, match="does not run on tdx"):
         resolve_profile(str(p), "firmware", "tdx")
+
+
+@pytest.mark.parametrize("name", ["", "two\nlines", "evil\u202ename", "x" * 65, "-dash"])
+def test_profile_names_are_plain(tmp_path: Path, name: str) -> None:
+    p = tmp_path / "fw.toml"
+    p.write_text(GOOD_FW.replace('name = "mine"', f"name = {name!r}".replace("'", '"')))
+    with pytest.raises(InputError) as exc:
+        load_profile_file(p, "firmware")
+    assert exc.value.field == "name"
+
+
+def test_kernel_version_must_look_like_one(tmp_path: Path) -> None:
+    p = tmp_path / "k.toml"
+    p.write_text(
+        'name = "k"\ndescription = "d"\nunaccepted_memory = true\ncalls_protocol = true\n'
+        'platforms = ["snp"]\nversion = "banana"\n'
+    )
+    with pytest.raises(InputError) as exc:
+        load_profile_file(p, "kernel")
+    assert exc.value.field == "version"

@@ -18,6 +18,14 @@ format_option = click.option(
 )
 
 
+def _finite(value: float, option: str) -> float:
+    import math
+
+    if not math.isfinite(value):
+        raise click.BadParameter("not a number", param_hint=f"'{option}'")
+    return value
+
+
 def replace_file_atomically(path: str, text: str) -> None:
     """Rewrite a golden file whole or not at all; it keeps its mode."""
     from uefi_accept.options import write_output
@@ -30,6 +38,7 @@ def replace_file_atomically(path: str, text: str) -> None:
 @click.option(
     "--tolerance",
     type=click.FloatRange(0.0, 10.0),
+    callback=lambda ctx, param, v: _finite(v, "--tolerance"),
     default=0.05,
     show_default=True,
     help="Relative boot-time difference still counted as unchanged (0.05 = 5%). "

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from uefi_accept.engine import SCHEMA_VERSION, Layout, Loader, Scenario, Verdict
+from uefi_accept.engine import MAX_RAM, SCHEMA_VERSION, Layout, Loader, Scenario, Verdict
 from uefi_accept.errors import InputError
 from uefi_accept.profiles import (
     MIN_PRE_ACCEPT,
@@ -45,12 +45,12 @@ BOOT_TIME_DIGITS = 3
 
 class _ScenarioDoc(msgspec.Struct, forbid_unknown_fields=True):
     platform: Literal["snp", "tdx"]
-    ram_bytes: Annotated[int, msgspec.Meta(ge=MIN_RAM)]
+    ram_bytes: Annotated[int, msgspec.Meta(ge=MIN_RAM, le=MAX_RAM)]
     vcpus: Annotated[int, msgspec.Meta(ge=1, le=4096)]
     layout: Layout
     loader: Loader
     host_page_size: Literal[4096, 2097152]
-    pre_accept: Annotated[int, msgspec.Meta(ge=MIN_PRE_ACCEPT)] | None
+    pre_accept: Annotated[int, msgspec.Meta(ge=MIN_PRE_ACCEPT, le=MAX_RAM)] | None
     slow_ratio: Annotated[float, msgspec.Meta(gt=1.0)]
     degraded_fraction: Annotated[float, msgspec.Meta(gt=0.0, le=1.0)]
 

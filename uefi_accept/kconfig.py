@@ -45,7 +45,7 @@ def _name_from_source(source: str) -> str:
             if base.lower().endswith(suffix) and len(base) > len(suffix):
                 base = base[: -len(suffix)]
                 changed = True
-    slug = re.sub(r"[^a-z0-9.]+", "-", base.lower()).strip("-.")
+    slug = re.sub(r"[^a-z0-9.]+", "-", base.lower())[:64].strip("-.")
     if slug in ("", "config", "stdin"):
         return "kernel-config"
     return slug

@@ -55,6 +55,7 @@ class FirmwareProfile(msgspec.Struct, frozen=True, forbid_unknown_fields=True, k
     accept_vcpus: Literal["bsp", "all"] = "bsp"
 
     def __post_init__(self) -> None:
+        _check_name(self.name)
         if not self.platforms:
             raise ValueError("platforms: must name at least one of snp, tdx")
         if self.pre_accept not in ("all", "below-4g"):
@@ -79,6 +80,18 @@ class FirmwareProfile(msgspec.Struct, frozen=True, forbid_unknown_fields=True, k
         return parse_size(self.pre_accept)
 
 
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+:-]{0,63}$")
+_VERSION = re.compile(r"^\d+(\.\d+){0,2}([.+-][0-9A-Za-z._+-]*)?$")
+
+
+def _check_name(name: str) -> None:
+    # Names appear in tables, file names and mail replies: plain ASCII only.
+    if not _NAME.match(name):
+        raise ValueError(
+            f"name: {name!r} is not a profile name (letters, digits, . _ + : -; up to 64)"
+        )
+
+
 class KernelProfile(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """What the kernel (and its EFI stub) understands of unaccepted memory."""
 
@@ -100,6 +113,9 @@ class KernelProfile(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_
     def __post_init__(self) -> None:
         # An empty `platforms` is allowed: a kernel built without SNP or TDX
         # guest support, which the engine boots into a crash.
+        _check_name(self.name)
+        if self.version is not None and not _VERSION.match(self.version):
+            raise ValueError(f"version: {self.version!r} is not a kernel version (e.g. 6.8.0)")
         if self.calls_protocol and not self.unaccepted_memory:
             raise ValueError(
                 "calls_protocol: a kernel without unaccepted_memory support never calls it"
