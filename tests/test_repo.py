@@ -48,3 +48,9 @@ def test_ci_runs_the_readme_test_command() -> None:
 def test_readme_documents_exit_codes(code: str) -> None:
     readme = (ROOT / "README.md").read_text()
     assert re.search(rf"^\| {code} \|", readme, re.M)
+
+
+@pytest.mark.parametrize("platform", ["snp", "tdx"])
+def test_readme_matrix_example_is_current(cli_run, platform: str) -> None:
+    table = cli_run("matrix", "--platform", platform, "--format", "text").out.split("\n")[:7]
+    assert "\n".join(table) in (ROOT / "README.md").read_text()

@@ -163,7 +163,7 @@ def run(
     write_output(renderer(cell), output)
 
 
-@cli.command()
+@cli.command(epilog=EXIT_CODES_HELP)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 def profiles(fmt: str) -> None:
     """List the built-in firmware and kernel profiles."""

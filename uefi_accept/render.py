@@ -109,6 +109,8 @@ def matrix_table(m: MatrixResult) -> str:
 
 def _short_size(n: int) -> str:
     v = n / GiB
+    if v < 1:
+        return f"{n / (1 << 20):.0f}M"
     if v >= 1000:
         return f"{v / 1024:.1f}T"
     return f"{v:.0f}G" if v >= 10 or v == int(v) else f"{v:.1f}G"
