@@ -737,7 +737,9 @@ def parse_boot_log(text: str, source: str) -> BootLog:
     log, rejected = _build(source, chosen, len(boots))
     if not log.has_memory_data and rejected:
         first = min(rejected, key=lambda w: w.line)
-        raise InputError(first.message, source=source, line=first.line)
+        # Fatal here: nothing usable is left, so drop the warning's "skipped".
+        problem = re.sub(r"; (entry |line )?(skipped|ignored)$", "", first.message)
+        raise InputError(f"{problem} (no usable memory data left)", source=source, line=first.line)
     if not (
         log.has_memory_data
         or log.platform
