@@ -32,6 +32,29 @@ STRUCT_PAGE_PER_PAGE = 64
 PAGE_TABLE_PER_GIB = 4096
 
 
+# What the engine says, shared with the vectorised sweep so both say the same.
+LOST_CAUSE_STUB = (
+    "its kernel does not support unaccepted memory, so setup_e820() leaves type 15 out of e820"
+)
+LOST_CAUSE_GRUB = "GRUB marks the unknown memory type 15 reserved"
+CRASH_NO_STUB = "the kernel has no EFI stub (CONFIG_EFI_STUB), so firmware cannot start it"
+CRASH_NO_ROOM = "no usable RAM at LOAD_PHYSICAL_ADDR for the kernel image"
+TOUCH_DECOMPRESSOR = "decompressor"
+TOUCH_MEMBLOCK = "memblock allocation"
+TOUCH_USERSPACE = "the first use of type 15 memory that old GRUB called available"
+
+
+def crash_no_platform(platform: str) -> str:
+    opt = "CONFIG_AMD_MEM_ENCRYPT" if platform == "snp" else "CONFIG_INTEL_TDX_GUEST"
+    return f"the kernel has no {platform.upper()} guest support ({opt}) and dies at entry"
+
+
+def crash_touch(what: str, addr: int, platform: str) -> str:
+    """Touching never-accepted memory: #VC on SNP, #VE on TDX, no recovery."""
+    exc = "VC" if platform == "snp" else "VE"
+    return f"{what} at 0x{addr:x} touched memory that was never accepted (#{exc}, fatal)"
+
+
 class Verdict(enum.StrEnum):
     FAST = "fast"
     SLOW = "slow"
@@ -156,10 +179,7 @@ class _Boot:
         """The guest touches `ranges`: fatal if any of it was never accepted."""
         for s, e in ranges:
             if self.unaccepted.overlap(s, e):
-                self.crash = (
-                    f"{what} at 0x{s:x} touched memory that was never accepted "
-                    f"(#{'VC' if self.scenario.platform == 'snp' else 'VE'}, fatal)"
-                )
+                self.crash = crash_touch(what, s, self.scenario.platform)
                 return False
         return True
 
@@ -380,13 +400,10 @@ def setup_e820(boot: _Boot) -> None:
             bitmap_ranges.append((head, tail))
         elif stub:
             boot.lost.add(d.start, d.end)
-            boot.lost_cause = (
-                "its kernel does not support unaccepted memory, so setup_e820() "
-                "leaves type 15 out of e820"
-            )
+            boot.lost_cause = LOST_CAUSE_STUB
         elif s.loader == Loader.GRUB:
             boot.lost.add(d.start, d.end)
-            boot.lost_cause = "GRUB marks the unknown memory type 15 reserved"
+            boot.lost_cause = LOST_CAUSE_GRUB
         else:
             # Old GRUB: unknown types fall through to "available".
             boot.usable.add(d.start, d.end)
@@ -420,22 +437,19 @@ def decompressor(boot: _Boot) -> None:
     accepts the range it decompresses into."""
     s, k = boot.scenario, boot.kernel
     if s.loader == Loader.EFI_STUB and not k.efi_stub:
-        boot.crash = "the kernel has no EFI stub (CONFIG_EFI_STUB), so firmware cannot start it"
+        boot.crash = CRASH_NO_STUB
         boot.event("decompressor", boot.crash)
         return
     if s.platform not in k.platforms:
-        opt = "CONFIG_AMD_MEM_ENCRYPT" if s.platform == "snp" else "CONFIG_INTEL_TDX_GUEST"
-        boot.crash = (
-            f"the kernel has no {s.platform.upper()} guest support ({opt}) and dies at entry"
-        )
+        boot.crash = crash_no_platform(s.platform)
         boot.event("decompressor", boot.crash)
         return
     image = RangeSet([(LOAD_PHYSICAL_ADDR, LOAD_PHYSICAL_ADDR + k.image_bytes)])
     if image.difference(boot.usable).total:
-        boot.crash = "no usable RAM at LOAD_PHYSICAL_ADDR for the kernel image"
+        boot.crash = CRASH_NO_ROOM
         boot.event("decompressor", boot.crash)
         return
-    accepted = _kernel_accept(boot, image, "decompressor")
+    accepted = _kernel_accept(boot, image, TOUCH_DECOMPRESSOR)
     if boot.crash:
         boot.event("decompressor", boot.crash)
         return
@@ -457,7 +471,7 @@ def memblock_alloc(boot: _Boot) -> None:
     size = usable // 4096 * STRUCT_PAGE_PER_PAGE + usable // GiB * PAGE_TABLE_PER_GIB
     free = boot.usable.difference(boot.kernel_reserved)
     alloc = free.take_top(size)
-    accepted = _kernel_accept(boot, alloc, "memblock allocation")
+    accepted = _kernel_accept(boot, alloc, TOUCH_MEMBLOCK)
     if boot.crash:
         boot.event("memblock-alloc", boot.crash)
         return
@@ -529,7 +543,7 @@ def start_userspace(boot: _Boot) -> None:
         # RAM the kernel believes accepted but never was: its first use is fatal.
         boot.touch(
             boot.untracked,
-            "the page allocator handed out type 15 memory old GRUB called available;",
+            TOUCH_USERSPACE,
         )
         boot.event("userspace", boot.crash or "")
         return

@@ -32,18 +32,27 @@ from typing import Any
 import numpy as np
 
 from uefi_accept.cost import COST_MODELS, LARGE_PAGE, SMALL_PAGE, CostModel
+from uefi_accept.engine import CRASH_NO_ROOM as ENGINE_CRASH_NO_ROOM
+from uefi_accept.engine import CRASH_NO_STUB as ENGINE_CRASH_NO_STUB
 from uefi_accept.engine import (
     FIRMWARE_RUNTIME_BYTES,
     FOUR_GIB,
     LOAD_PHYSICAL_ADDR,
+    LOST_CAUSE_GRUB,
+    LOST_CAUSE_STUB,
     PAGE_TABLE_PER_GIB,
     Q35_SPLIT_THRESHOLD,
     STRUCT_PAGE_PER_PAGE,
+    TOUCH_DECOMPRESSOR,
+    TOUCH_MEMBLOCK,
+    TOUCH_USERSPACE,
     BootOutcome,
     Layout,
     Loader,
     Scenario,
     Verdict,
+    crash_no_platform,
+    crash_touch,
     simulate,
 )
 from uefi_accept.profiles import MIN_PRE_ACCEPT, PAGE_BYTES, FirmwareProfile, KernelProfile
@@ -78,15 +87,13 @@ MAX_RAM = 64 * TiB
     CRASH_USERSPACE,
 ) = range(7)
 _TOUCH_WHAT = {
-    CRASH_DECOMPRESSOR: "decompressor",
-    CRASH_MEMBLOCK: "memblock allocation",
-    CRASH_USERSPACE: "the page allocator handed out type 15 memory old GRUB called available;",
+    CRASH_DECOMPRESSOR: TOUCH_DECOMPRESSOR,
+    CRASH_MEMBLOCK: TOUCH_MEMBLOCK,
+    CRASH_USERSPACE: TOUCH_USERSPACE,
 }
 # What becomes of type 15 memory after ExitBootServices (engine.setup_e820).
-_LOST_STUB = (
-    "its kernel does not support unaccepted memory, so setup_e820() leaves type 15 out of e820"
-)
-_LOST_GRUB = "GRUB marks the unknown memory type 15 reserved"
+_LOST_STUB = LOST_CAUSE_STUB
+_LOST_GRUB = LOST_CAUSE_GRUB
 
 VERDICTS: tuple[Verdict, ...] = tuple(Verdict)  # index = Verdict.rank
 
@@ -95,16 +102,12 @@ def _crash_message(kind: int, addr: int, platform: str) -> str | None:
     if kind == CRASH_NONE:
         return None
     if kind == CRASH_NO_STUB:
-        return "the kernel has no EFI stub (CONFIG_EFI_STUB), so firmware cannot start it"
+        return ENGINE_CRASH_NO_STUB
     if kind == CRASH_PLATFORM:
-        opt = "CONFIG_AMD_MEM_ENCRYPT" if platform == "snp" else "CONFIG_INTEL_TDX_GUEST"
-        return f"the kernel has no {platform.upper()} guest support ({opt}) and dies at entry"
+        return crash_no_platform(platform)
     if kind == CRASH_NO_ROOM:
-        return "no usable RAM at LOAD_PHYSICAL_ADDR for the kernel image"
-    exc = "VC" if platform == "snp" else "VE"
-    return (
-        f"{_TOUCH_WHAT[kind]} at 0x{addr:x} touched memory that was never accepted (#{exc}, fatal)"
-    )
+        return ENGINE_CRASH_NO_ROOM
+    return crash_touch(_TOUCH_WHAT[kind], addr, platform)
 
 
 @dataclass
