@@ -346,7 +346,8 @@ def allow_unaccepted_memory(boot: _Boot) -> None:
 def exit_boot_services(boot: _Boot) -> None:
     """AmdSevDxe's BeforeExitBootServices callback accepts everything unless the
     loader opted in; it changes the map, so the first call fails and the loader
-    re-reads the map and retries (the Linux stub does)."""
+    re-reads the map and retries (Linux's efi_exit_boot_services() once on
+    EFI_INVALID_PARAMETER; GRUB's grub_efi_finish_boot_services() loops)."""
     s, fw = boot.scenario, boot.fw
     pending = boot.unaccepted.total
     if fw.handover == "opt-in" and not boot.allowed and pending:
