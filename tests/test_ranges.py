@@ -35,11 +35,16 @@ def test_accept_memory_takes_one_extra_unit_past_an_aligned_end() -> None:
     assert list(got) == [(8 * MiB, 10 * MiB)]
 
 
-def test_max_order_blocks_keep_only_whole_4m_blocks() -> None:
-    # Starts on an odd 2 MiB unit: the first unit has no partner and is accepted.
+def test_mask_of_selects_units_wholly_inside_ranges() -> None:
     bm = UnacceptedBitmap([(2 * MiB, 12 * MiB)])
-    keep = bm.max_order_blocks()
-    assert keep.tolist() == [False, True, True, True, True]
-    got = bm.accept_units(~keep)
-    assert list(got) == [(2 * MiB, 4 * MiB)]
-    assert bm.unaccepted_bytes == 8 * MiB
+    mask = bm.mask_of(RangeSet([(4 * MiB, 9 * MiB)]))
+    assert mask.tolist() == [False, True, True, False, False]
+    got = bm.accept_units(~mask)
+    assert list(got) == [(2 * MiB, 4 * MiB), (8 * MiB, 12 * MiB)]
+    assert bm.unaccepted_bytes == 4 * MiB
+
+
+def test_first_blocks_takes_the_lowest_units_in_4m_steps() -> None:
+    bm = UnacceptedBitmap([(2 * MiB, 12 * MiB)])
+    assert bm.first_blocks(1).tolist() == [True, True, False, False, False]
+    assert bm.first_blocks(64 * MiB).all()

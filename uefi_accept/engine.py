@@ -13,7 +13,14 @@ from typing import Any
 from uefi_accept.cost import COST_MODELS, LARGE_PAGE, SMALL_PAGE, CostModel
 from uefi_accept.memmap import RAM_TYPES, EfiMemoryType, MemoryDescriptor
 from uefi_accept.profiles import PAGE_BYTES, FirmwareProfile, KernelProfile
-from uefi_accept.ranges import UNIT, RangeSet, UnacceptedBitmap, round_down, round_up
+from uefi_accept.ranges import (
+    MAX_ORDER_BYTES,
+    UNIT,
+    RangeSet,
+    UnacceptedBitmap,
+    round_down,
+    round_up,
+)
 from uefi_accept.units import GiB, MiB, format_size
 
 SCHEMA_VERSION = 1
@@ -507,7 +514,14 @@ def memblock_free_all(boot: _Boot) -> None:
         boot.eager_accepted = got.total
         how = "accept_memory=eager: the kernel accepts all of it now"
     else:
-        got = bm.accept_units(~bm.max_order_blocks())
+        # __free_pages_memory() frees each free range in MAX_ORDER blocks where
+        # aligned; a whole block holding any unaccepted memory is deferred to the
+        # unaccepted list (__free_unaccepted), smaller pieces are accepted now.
+        free = boot.usable.difference(boot.kernel_reserved)
+        blocks = RangeSet(
+            (round_up(a, MAX_ORDER_BYTES), round_down(b, MAX_ORDER_BYTES)) for a, b in free
+        )
+        got = bm.accept_units(~bm.mask_of(blocks))
         how = f"{format_size(bm.unaccepted_bytes)} stays on the unaccepted list in 4 MiB blocks"
     boot.kernel_accepted += boot.accept(got)
     boot.event(

@@ -168,23 +168,15 @@ class UnacceptedBitmap:
         window[:] = False
         return got
 
-    def max_order_blocks(self) -> np.ndarray:
-        """Mask of units whose whole 4 MiB MAX_ORDER block is unaccepted: those
-        stay on the zone's unaccepted list; any other unaccepted unit is
-        accepted when freed to the page allocator (mm/page_alloc.c)."""
-        per = MAX_ORDER_BYTES // UNIT
-        lead = (self.base // UNIT) % per
-        padded = np.concatenate((np.zeros(lead, bool), self.bits))
-        tail = (-padded.size) % per
-        padded = np.concatenate((padded, np.zeros(tail, bool)))
-        # Strided ANDs: a reduction over a length-2 axis is ten times slower.
-        whole = padded[0::per].copy()
-        for k in range(1, per):
-            whole &= padded[k::per]
-        keep = np.empty_like(padded)
-        for k in range(per):
-            keep[k::per] = whole
-        return keep[lead : lead + self.bits.size]
+    def mask_of(self, ranges: RangeSet) -> np.ndarray:
+        """Units lying wholly inside `ranges`."""
+        mask = np.zeros_like(self.bits)
+        for s, e in ranges:
+            a = max(0, (round_up(s, UNIT) - self.base) // UNIT)
+            b = min(self.bits.size, max(0, (round_down(e, UNIT) - self.base) // UNIT))
+            if a < b:
+                mask[a:b] = True
+        return mask
 
     def accept_units(self, mask: np.ndarray) -> RangeSet:
         """Accept the units selected by `mask`; returns what was accepted."""
@@ -194,10 +186,10 @@ class UnacceptedBitmap:
         return got
 
     def first_blocks(self, nbytes: int) -> np.ndarray:
-        """Mask of the lowest whole-block unaccepted units adding up to nbytes
-        (the unaccepted list is filled in address order and taken from the head)."""
-        keep = self.max_order_blocks() & self.bits
-        idx = np.flatnonzero(keep)
+        """Mask of the lowest unaccepted units adding up to `nbytes` rounded up
+        to whole 4 MiB blocks (the unaccepted list is filled in address order
+        and accepted from its head, a MAX_ORDER block at a time)."""
+        idx = np.flatnonzero(self.bits)
         n = min(idx.size, round_up(nbytes, MAX_ORDER_BYTES) // UNIT)
         mask = np.zeros_like(self.bits)
         mask[idx[:n]] = True

@@ -225,9 +225,11 @@ class _Run:
         self.s = np.where(where, self.e, self.s)
         return got
 
-    def keep_max_order_blocks(self, where: Array) -> Array:
-        """memblock_free_all, lazy: units outside whole 4 MiB blocks are accepted."""
-        ks, ke = _ru(self.s, MAX_ORDER_BYTES), _rd(self.e, MAX_ORDER_BYTES)
+    def keep_max_order_blocks(self, where: Array, free_s: Array, free_e: Array) -> Array:
+        """memblock_free_all, lazy: units in whole 4 MiB blocks of the free range
+        [free_s, free_e) stay unaccepted; the others are accepted now."""
+        b0, b1 = _ru(free_s, MAX_ORDER_BYTES), _rd(free_e, MAX_ORDER_BYTES)
+        ks, ke = np.maximum(self.s, b0), np.minimum(self.e, b1)
         keep = ke > ks
         new_s = np.where(keep, ks, self.e)
         new_e = np.where(keep, ke, self.e)
@@ -402,16 +404,24 @@ def simulate_many(
     t = t + np.where(alive, cost.accept_seconds(accepted, kernel_page, 1), 0.0)
     kernel_reserved = kernel_reserved + np.where(alive, t0 + t1 + t2, 0)
 
-    # memblock_free_all: eager accepts every unit, lazy those outside whole
-    # MAX_ORDER blocks.
+    # memblock_free_all: eager accepts every unit; lazy defers the units in
+    # whole MAX_ORDER blocks of their free range and accepts the others. The
+    # free ranges are [0, 16M - t0), [image end, u_low - t1), [4G, 4G + u_high - t2);
+    # a low run lies above the image (pre-accept >= 64M) unless it was split.
     init_s = cost.kernel_s_per_gib * usable / GiB
     accepted = zeros
     eager_accepted = zeros
-    for run in runs:
+    for run_index, run in enumerate(runs):
         if kernel.accept_memory == "eager":
             eager_accepted = eager_accepted + run.clear_all(alive)
+            continue
+        if run_index == 0:
+            above = run.s >= img_e
+            free_s = np.where(above, img_e, 0)
+            free_e = np.where(above, u_low - t1, img_s - t0)
         else:
-            accepted = accepted + run.keep_max_order_blocks(alive)
+            free_s, free_e = np.full(n, FOUR_GIB, dtype=np.int64), FOUR_GIB + u_high - t2
+        accepted = accepted + run.keep_max_order_blocks(alive, free_s, free_e)
     accepted = accepted + eager_accepted
     kernel_accepted = kernel_accepted + accepted
     t = t + np.where(alive, init_s + cost.accept_seconds(accepted, kernel_page, 1), 0.0)
