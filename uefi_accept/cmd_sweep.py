@@ -58,7 +58,7 @@ class ToleranceType(click.ParamType):
         except ValueError:
             self.fail(f"not a tolerance: {value!r} (use e.g. 0.1 or 10%)", param, ctx)
         if not math.isfinite(tol) or tol <= 0:
-            self.fail(f"a tolerance must be positive: {value!r}", param, ctx)
+            self.fail(f"a tolerance must be a positive, finite number: {value!r}", param, ctx)
         return tol
 
 
