@@ -88,13 +88,7 @@ def matrix(
     )
     handover = log.efi_map if log is not None else None
     result = evaluate_matrix(scenario, fws, ks, handover_map=handover)  # type: ignore[arg-type]
-    renderer = {
-        "table": render.matrix_table,
-        "json": render.matrix_json,
-        "markdown": render.matrix_markdown,
-        "text": render.matrix_text,
-    }[fmt]
-    write_output(renderer(result), output)
+    write_output(render.renderer(render, "matrix", fmt)(result), output)
 
 
 @cli.command(epilog=EXIT_CODES_HELP)
@@ -154,13 +148,7 @@ def run(
         kernel = kernel_config_profiles(kernel_configs, kernel_version)[0]
     handover = log.efi_map if log is not None else None
     cell = evaluate(scenario, fw, kernel, handover_map=handover)  # type: ignore[arg-type]
-    renderer = {
-        "table": render.run_table,
-        "json": render.run_json,
-        "markdown": render.run_markdown,
-        "text": render.run_text,
-    }[fmt]
-    write_output(renderer(cell), output)
+    write_output(render.renderer(render, "run", fmt)(cell), output)
 
 
 @cli.command(epilog=EXIT_CODES_HELP)

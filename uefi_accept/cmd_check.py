@@ -67,6 +67,7 @@ def _check(
     from uefi_accept.errors import EXIT_CHANGED, EXIT_OK
     from uefi_accept.golden import CheckReport, check_golden, expand_paths, load_golden
     from uefi_accept.options import write_output
+    from uefi_accept.render import renderer
 
     # Validate every file before recomputing or writing anything: one corrupt
     # file stops the run (exit 2) with nothing rewritten.
@@ -75,13 +76,7 @@ def _check(
     if update:
         for f in report.changed_files:
             replace_file_atomically(f.source, f.fresh_text)
-    renderer = {
-        "table": render_check.check_table,
-        "json": render_check.check_json,
-        "markdown": render_check.check_markdown,
-        "text": render_check.check_text,
-    }[fmt]
-    write_output(renderer(report), output)
+    write_output(renderer(render_check, "check", fmt)(report), output)
     return EXIT_CHANGED if report.changed else EXIT_OK
 
 
@@ -128,19 +123,14 @@ def _upgrades(
     from uefi_accept import render_check
     from uefi_accept.errors import EXIT_CHANGED, EXIT_OK
     from uefi_accept.options import build_scenario, resolve_rows_and_columns, write_output
+    from uefi_accept.render import renderer
     from uefi_accept.upgrades import walk_upgrades
     from uefi_accept.verdict import evaluate_matrix
 
     scenario = build_scenario(kw)
     fws, ks = resolve_rows_and_columns(fw_refs, kernel_refs, scenario.platform)
     report = walk_upgrades(evaluate_matrix(scenario, fws, ks))  # type: ignore[arg-type]
-    renderer = {
-        "table": render_check.upgrades_table,
-        "json": render_check.upgrades_json,
-        "markdown": render_check.upgrades_markdown,
-        "text": render_check.upgrades_text,
-    }[fmt]
-    write_output(renderer(report), output)
+    write_output(renderer(render_check, "upgrades", fmt)(report), output)
     return EXIT_CHANGED if report.regressions else EXIT_OK
 
 

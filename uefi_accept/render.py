@@ -52,6 +52,11 @@ def string_console(out: StringIO, width: int = 120) -> Any:
     )
 
 
+def renderer(module: Any, kind: str, fmt: str) -> Any:
+    """The `{kind}_{fmt}` renderer of a renderer module (render, render_check)."""
+    return getattr(module, f"{kind}_{fmt}")
+
+
 def dump_json(data: Any) -> str:
     return json.dumps(data, sort_keys=True, indent=2) + "\n"
 

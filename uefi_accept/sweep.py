@@ -239,6 +239,15 @@ class _Run:
         return got
 
 
+def _engine_figures() -> tuple[str, ...]:
+    """Per-point figures that BootArrays takes over from an engine BootOutcome."""
+    from dataclasses import fields
+
+    outcome = {f.name for f in fields(BootOutcome)}
+    skip = {"ram_bytes", "lost_cause"}  # set per sweep, not per point
+    return tuple(f.name for f in fields(BootArrays) if f.name in outcome - skip)
+
+
 def _as_points(*arrays: Any) -> list[Array]:
     out = np.broadcast_arrays(*[np.atleast_1d(np.asarray(a, dtype=np.int64)) for a in arrays])
     return [np.array(a, dtype=np.int64) for a in out]
@@ -483,6 +492,9 @@ def simulate_many(
     return out
 
 
+_ENGINE_FIGURES = _engine_figures()
+
+
 def _from_engine(
     out: BootArrays,
     i: int,
@@ -499,21 +511,7 @@ def _from_engine(
     )
     o = simulate(point, fw, kernel, cost=cost)
     out.engine_points[i] = o
-    for name in (
-        "boot_time_s",
-        "usable_bytes",
-        "accepted_bytes",
-        "unaccepted_bytes",
-        "lost_bytes",
-        "firmware_reserved_bytes",
-        "kernel_reserved_bytes",
-        "free_bytes",
-        "firmware_accepted_bytes",
-        "ebs_accepted_bytes",
-        "kernel_accepted_bytes",
-        "eager_accepted_bytes",
-        "oom",
-    ):
+    for name in _ENGINE_FIGURES:
         getattr(out, name)[i] = getattr(o, name)
     # Any crash kind will do for the verdict; the message comes from the engine.
     out.crash_kind[i] = CRASH_PLATFORM if o.crash else CRASH_NONE
