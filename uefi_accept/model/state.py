@@ -1,0 +1,191 @@
+"""The state of a batch of boots while the steps run.
+
+Every figure is an array with one entry per point (or a `Ranges` with one set
+per point). Points stop at a crash or an out-of-memory; the helpers here keep
+stopped points unchanged, so each step reads like the one boot it models.
+Steps record figures, never sentences: `timeline` writes those.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from uefi_accept.model.cost import CostModel
+from uefi_accept.model.memmap import MemoryMap
+from uefi_accept.model.profiles import FirmwareProfile, KernelProfile
+from uefi_accept.model.ranges import Ranges
+from uefi_accept.model.scenario import LARGE_PAGE, Batch
+
+Array = np.ndarray
+
+
+class Step(enum.StrEnum):
+    """The steps of a boot, named after the firmware or kernel code they model."""
+
+    VMM_LAYOUT = "vmm-layout"
+    FIRMWARE_INIT = "firmware-init"
+    FIRMWARE_PRE_ACCEPT = "firmware-pre-accept"
+    EFI_MEMORY_MAP = "efi-memory-map"
+    ALLOW_UNACCEPTED_MEMORY = "allow-unaccepted-memory"
+    EXIT_BOOT_SERVICES = "exit-boot-services"
+    SETUP_E820 = "setup-e820"
+    DECOMPRESSOR = "decompressor"
+    MEMBLOCK_ALLOC = "memblock-alloc"
+    MEMBLOCK_FREE_ALL = "memblock-free-all"
+    KERNEL_INIT = "kernel-init"
+    USERSPACE = "userspace"
+
+
+class Crash(enum.IntEnum):
+    """Why a point stopped with a crash."""
+
+    NONE = 0
+    NO_STUB = 1  # an EFI-stub boot of a kernel built without CONFIG_EFI_STUB
+    NO_PLATFORM = 2  # the kernel lacks SNP or TDX guest support
+    NO_ROOM = 3  # no usable RAM at LOAD_PHYSICAL_ADDR
+    TOUCH = 4  # touched memory that was never accepted (#VC / #VE)
+    ACCEPTED_TWICE = 5
+
+
+class LostCause(enum.StrEnum):
+    """Why type 15 memory never reaches the kernel's allocator."""
+
+    STUB = "stub"  # setup_e820() of a kernel without support: default: continue
+    GRUB = "grub"  # GRUB's "Unknown memory type 15, considering reserved"
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """What one step did at every point: the figures its sentence is made of."""
+
+    step: Step
+    reached: Array  # bool: the point ran this step
+    t_s: Array  # when the step began
+    duration_s: Array
+    nbytes: Array
+    stopped: Array  # bool: the point stopped (crash or OOM) in this step
+    facts: dict[str, Any]  # scalars, or arrays with one value per point
+
+    def fact(self, name: str, i: int) -> Any:
+        value = self.facts[name]
+        return value[i] if isinstance(value, np.ndarray) else value
+
+
+@dataclass
+class Boot:
+    """Mutable state of a batch of boots of one firmware x kernel combination."""
+
+    batch: Batch
+    fw: FirmwareProfile
+    kernel: KernelProfile
+    cost: CostModel
+    t: Array = field(init=False)
+    alive: Array = field(init=False)
+    records: list[StepRecord] = field(default_factory=list)
+    ram: Ranges = field(init=False)
+    fw_reserved: Ranges = field(init=False)
+    # Ground truth: memory that has never been accepted.
+    unaccepted: Ranges = field(init=False)
+    efi_map: MemoryMap = field(init=False)
+    allowed: bool = False  # AllowUnacceptedMemory() was called
+    usable: Ranges = field(init=False)  # e820 RAM as the kernel sees it
+    lost: Ranges = field(init=False)
+    lost_cause: LostCause | None = None
+    # Unaccepted memory the kernel takes for accepted RAM (no bitmap entry).
+    untracked: Ranges = field(init=False)
+    # The unaccepted bitmap's set units, as ranges; None: the kernel keeps none.
+    bitmap: Ranges | None = None
+    kernel_reserved: Ranges = field(init=False)
+    fw_accepted: Array = field(init=False)
+    ebs_accepted: Array = field(init=False)
+    kernel_accepted: Array = field(init=False)
+    eager_accepted: Array = field(init=False)
+    free: Array = field(init=False)
+    crash: Array = field(init=False)
+    crash_addr: Array = field(init=False)
+    oom: Array = field(init=False)
+    _stopping: Array = field(init=False)
+
+    def __post_init__(self) -> None:
+        n = self.batch.n
+        zeros = np.zeros(n, dtype=np.int64)
+        self.t = np.zeros(n)
+        self.alive = np.ones(n, dtype=bool)
+        for name in ("ram", "fw_reserved", "unaccepted", "usable", "lost", "untracked"):
+            setattr(self, name, Ranges.empty(n))
+        self.kernel_reserved = Ranges.empty(n)
+        self.efi_map = MemoryMap(n, {})
+        for name in ("fw_accepted", "ebs_accepted", "kernel_accepted", "eager_accepted", "free"):
+            setattr(self, name, zeros.copy())
+        self.crash = np.zeros(n, dtype=np.int8)
+        self.crash_addr = zeros.copy()
+        self.oom = np.zeros(n, dtype=bool)
+        self._stopping = np.zeros(n, dtype=bool)
+
+    @property
+    def n(self) -> int:
+        return self.batch.n
+
+    @property
+    def kernel_page(self) -> int:
+        # SNP 2 MiB page-state changes, TDX 1G/2M/4K tries: 2 MiB unless the
+        # host backs with 4 KiB pages.
+        return min(LARGE_PAGE, self.batch.base.host_page_size)
+
+    def live(self, values: Any) -> Array:
+        """`values` at running points, 0 at stopped ones."""
+        return np.where(self.alive, values, 0)
+
+    def event(self, step: Step, duration: Any = 0.0, nbytes: Any = 0, **facts: Any) -> StepRecord:
+        """Record the step at every running point (and at points that stopped in
+        it, with no time or bytes), and advance the clock."""
+        n = self.n
+        reached = self.alive | self._stopping
+        duration = np.broadcast_to(self.live(np.asarray(duration, dtype=float)), (n,)).copy()
+        nbytes = np.broadcast_to(self.live(np.asarray(nbytes, dtype=np.int64)), (n,)).copy()
+        rec = StepRecord(step, reached, self.t.copy(), duration, nbytes, self._stopping, facts)
+        self.records.append(rec)
+        self.t = self.t + duration
+        self._stopping = np.zeros(n, dtype=bool)
+        return rec
+
+    def stop_crash(self, where: Any, kind: Crash, addr: Any = 0) -> None:
+        where = self.alive & np.asarray(where, dtype=bool)
+        self.crash = np.where(where, np.int8(kind), self.crash).astype(np.int8)
+        self.crash_addr = np.where(where, addr, self.crash_addr)
+        self.alive = self.alive & ~where
+        self._stopping = self._stopping | where
+
+    def stop_oom(self, where: Array) -> None:
+        where = self.alive & where
+        self.oom = self.oom | where
+        self.alive = self.alive & ~where
+        self._stopping = self._stopping | where
+
+    def accept(self, ranges: Ranges) -> Array:
+        """Accept `ranges` at running points; accepting a page twice is fatal in
+        Linux (TDX: "Failed to accept memory"; SNP: PVALIDATE NOUPDATE)."""
+        ranges = ranges.only(self.alive)
+        if ranges.none:
+            return np.zeros(self.n, dtype=np.int64)
+        left = self.unaccepted - ranges
+        total = ranges.total
+        twice = self.unaccepted.total - left.total != total
+        if twice.any():
+            _, addr = ranges.first_overlapping(ranges - self.unaccepted)
+            self.stop_crash(twice, Crash.ACCEPTED_TWICE, addr)
+        self.unaccepted = left
+        return total
+
+    def touch(self, ranges: Ranges) -> None:
+        """The guest touches `ranges`: fatal where any of it was never accepted."""
+        hit, addr = ranges.only(self.alive).first_overlapping(self.unaccepted)
+        self.stop_crash(hit, Crash.TOUCH, addr)
+
+    def reserve(self, ranges: Ranges) -> None:
+        """The kernel keeps `ranges` for itself (image, memblock allocations)."""
+        self.kernel_reserved = self.kernel_reserved | ranges.only(self.alive)

@@ -1,0 +1,84 @@
+"""Verdicts: crash, oom, degraded, slow or fast, for every point of a batch,
+against the same VM booted the best way it can be (the reference)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import replace
+
+import numpy as np
+
+from uefi_accept.model.boot import Boots, simulate
+from uefi_accept.model.profiles import (
+    AcceptMemory,
+    AcceptVcpus,
+    FirmwareProfile,
+    HandOver,
+    KernelProfile,
+    PreAccept,
+)
+from uefi_accept.model.scenario import Batch, Loader, Platform
+from uefi_accept.model.state import Array
+
+
+class Verdict(enum.StrEnum):
+    FAST = "fast"
+    SLOW = "slow"
+    DEGRADED = "degraded"
+    OOM = "oom"
+    CRASH = "crash"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+
+_RANK = {v: i for i, v in enumerate(Verdict)}
+VERDICTS: tuple[Verdict, ...] = tuple(Verdict)  # index = Verdict.rank
+
+# "The best it can do": firmware that pre-accepts below 4 GiB and hands the rest
+# over, a kernel that accepts lazily through the EFI stub.
+LAZY_REFERENCE_KERNEL = KernelProfile(
+    name="lazy-reference",
+    description="Linux 6.5+ with accept_memory=lazy",
+    unaccepted_memory=True,
+    calls_protocol=True,
+    accept_memory=AcceptMemory.LAZY,
+    platforms=[Platform.SNP, Platform.TDX],
+)
+
+
+def lazy_reference_firmware(platform: Platform) -> FirmwareProfile:
+    return FirmwareProfile(
+        name="lazy-reference",
+        description="pre-accepts RAM below 4 GiB, hands the rest over as type 15",
+        platforms=[platform],
+        pre_accept=PreAccept.BELOW_4G,
+        handover=HandOver.ALWAYS,
+        # SNP PEI validates on the BSP; TDX SEC spreads over all vCPUs.
+        accept_vcpus=AcceptVcpus.ALL if platform == Platform.TDX else AcceptVcpus.BSP,
+    )
+
+
+def reference_batch(batch: Batch) -> Batch:
+    """The same VMs booted through the EFI stub, with the firmware's own pre-acceptance."""
+    base = replace(batch.base, loader=Loader.EFI_STUB, pre_accept=None)
+    return Batch(base, batch.ram_bytes, batch.vcpus, np.zeros_like(batch.pre_accept))
+
+
+def reference_boot_times(batch: Batch) -> Array:
+    """Boot time of each point's VM with lazy acceptance: the yardstick for `slow`."""
+    ref = reference_batch(batch)
+    boots = simulate(ref, lazy_reference_firmware(batch.platform), LAZY_REFERENCE_KERNEL)
+    return boots.boot_time_s
+
+
+def verdict_codes(boots: Boots, reference_s: Array) -> Array:
+    """Each point's verdict, as an index into VERDICTS (= Verdict.rank)."""
+    base = boots.batch.base
+    v = np.full(len(boots), Verdict.FAST.rank, dtype=np.int8)
+    v[boots.boot_time_s / reference_s >= base.slow_ratio] = Verdict.SLOW.rank
+    v[boots.usable_bytes < base.degraded_fraction * boots.ram_bytes] = Verdict.DEGRADED.rank
+    v[boots.oom] = Verdict.OOM.rank
+    v[boots.crashed] = Verdict.CRASH.rank
+    return v
