@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from uefi_accept.calibration import MEASUREMENTS, calibrate
+from uefi_accept.analyses.calibration import MEASUREMENTS, calibrate
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

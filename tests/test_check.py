@@ -11,15 +11,9 @@ from typing import Any
 
 import pytest
 
-from uefi_accept.engine import Verdict
+from uefi_accept.analyses.check import ChangeClass, check_golden, compare
 from uefi_accept.errors import InputError
-from uefi_accept.golden import (
-    CellFacts,
-    changed_fields,
-    check_golden,
-    load_golden,
-    parse_golden,
-)
+from uefi_accept.inputs.golden import load_golden, parse_golden
 
 MATRICES = Path(__file__).resolve().parent.parent / "matrices"
 SNP = "snp-64g.json"
@@ -62,6 +56,15 @@ def test_unchanged_check_exits_0_and_touches_no_file(cli_run: Callable[..., Any]
     assert {p.name: stamp(p) for p in goldens.iterdir()} == before
 
 
+def changes_by_cell(out: str, name: str = SNP) -> dict[tuple[str, str], dict[str, Any]]:
+    files = {Path(f["file"]).name: f for f in json.loads(out)["files"]}
+    return {(c["firmware"], c["kernel"]): c for c in files[name]["changes"]}
+
+
+def paths(change: dict[str, Any], kind: str = "figures") -> dict[str, dict[str, Any]]:
+    return {c["path"]: c for c in change[kind]}
+
+
 def test_perturbed_profile_exits_1_and_lists_the_changed_cells(
     cli_run: Callable[..., Any], goldens: Path
 ):
@@ -69,32 +72,110 @@ def test_perturbed_profile_exits_1_and_lists_the_changed_cells(
     r = cli_run("check", "--format", "json", str(goldens))
     assert r.code == 1
     report = json.loads(r.out)
-    assert report["changed"] is True and report["cells_changed"] == 2
+    assert report["changed"] is True and report["cells_changed"] == 3
     by_file = {Path(f["file"]).name: f for f in report["files"]}
     assert by_file[TDX]["changed"] is False and by_file[TDX]["changes"] == []
-    changes = {(c["firmware"], c["kernel"]): c for c in by_file[SNP]["changes"]}
+    changes = changes_by_cell(r.out)
     # Without the opt-in, the unenlightened kernel loses everything above the
     # pre-validated low RAM, and the dropped-protocol kernel boots fast again.
-    assert set(changes) == {("near-future", "unenlightened"), ("near-future", "dropped-protocol")}
-    lost = changes[("near-future", "unenlightened")]
-    assert (lost["old"]["verdict"], lost["new"]["verdict"]) == ("slow", "degraded")
-    assert lost["new"]["usable_bytes"] < lost["old"]["usable_bytes"] / 10
-    assert set(lost["changed"]) == {"verdict", "usable_bytes", "lost_bytes", "boot_time_s"}
-    fast = changes[("near-future", "dropped-protocol")]
-    assert (fast["old"]["verdict"], fast["new"]["verdict"]) == ("slow", "fast")
-    assert fast["changed"] == ["verdict", "boot_time_s"]
+    assert set(changes) == {
+        ("near-future", "unenlightened"),
+        ("near-future", "enlightened"),
+        ("near-future", "dropped-protocol"),
+    }
+    # The enlightened kernel boots the same, but the stub no longer finds the
+    # protocol: its timeline says so, an explanation-only change.
+    same = changes[("near-future", "enlightened")]
+    assert same["figures"] == [] and [c["path"] for c in same["explanations"]] == ["events[4].what"]
+    lost = paths(changes[("near-future", "unenlightened")])
+    assert (lost["verdict"]["old"], lost["verdict"]["new"]) == ("slow", "degraded")
+    assert lost["verdict"]["direction"] == "regression"
+    assert lost["usable_bytes"]["new"] < lost["usable_bytes"]["old"] / 10
+    assert lost["usable_bytes"]["direction"] == "regression"
+    assert lost["lost_bytes"]["direction"] == "regression"
+    assert lost["boot_time_s"]["direction"] == "improvement"
+    # Every figure is compared, down to the timeline.
+    assert {"accepted_bytes", "events[5].bytes", "events[5].duration_s"} <= set(lost)
+    fast = paths(changes[("near-future", "dropped-protocol")])
+    assert (fast["verdict"]["old"], fast["verdict"]["new"]) == ("slow", "fast")
+    assert fast["verdict"]["direction"] == "improvement"
+    explained = changes[("near-future", "dropped-protocol")]["explanations"]
+    assert "reason" in {c["path"] for c in explained}
 
 
-def test_text_report_lists_old_and_new_per_changed_cell(cli_run: Callable[..., Any], goldens: Path):
+def test_more_memory_accepted_at_boot_is_a_change(cli_run: Callable[..., Any], goldens: Path):
+    """The issue's case: 2 MiB more accepted and 2 MiB less unaccepted, nothing else."""
+
+    def shift(d: dict[str, Any]) -> None:
+        c = d["cells"][4]  # near-future / enlightened
+        c["accepted_bytes"] += 2 << 20
+        c["unaccepted_bytes"] -= 2 << 20
+
+    edit(goldens / SNP, shift)
+    r = cli_run("check", "--format", "json", str(goldens / SNP))
+    assert r.code == 1
+    (change,) = changes_by_cell(r.out).values()
+    figs = paths(change)
+    assert set(figs) == {"accepted_bytes", "unaccepted_bytes"}
+    assert figs["accepted_bytes"]["old"] - figs["accepted_bytes"]["new"] == 2 << 20
+    assert change["explanations"] == []
+    text = cli_run("check", "--format", "text", str(goldens / SNP)).out
+    assert "accepted_bytes:" in text and "(-2 MiB)" in text
+
+
+def test_reworded_event_is_an_explanation_change(cli_run: Callable[..., Any], goldens: Path):
+    def reword(d: dict[str, Any]) -> None:
+        d["cells"][0]["events"][0]["what"] = "the VMM does something else"
+
+    edit(goldens / SNP, reword)
+    r = cli_run("check", "--format", "json", str(goldens / SNP))
+    assert r.code == 1
+    (change,) = changes_by_cell(r.out).values()
+    assert change["figures"] == []
+    (expl,) = change["explanations"]
+    assert expl["path"] == "events[0].what" and expl["old"] == "the VMM does something else"
+    # A readable diff in the text formats.
+    text = cli_run("check", "--format", "text", str(goldens / SNP)).out
+    assert "    - the VMM does something else" in text
+    assert "    + VMM lays out RAM: 2 GiB below 4 GiB" in text
+    md = cli_run("check", "--format", "markdown", str(goldens / SNP)).out
+    assert "```diff" in md and "- the VMM does something else" in md
+    # Told to ignore explanations, check still reports the change but passes.
+    r = cli_run("check", "--ignore", "explanation", "--format", "json", str(goldens / SNP))
+    assert r.code == 0
+    data = json.loads(r.out)
+    assert data["explanation_changes"] == 1 and data["failed"] is False
+
+
+def test_ignoring_explanations_still_fails_on_figures(cli_run: Callable[..., Any], goldens: Path):
+    edit(goldens / SNP, lambda d: d["cells"][0]["events"][2].update(bytes=1))
+    r = cli_run("check", "--ignore", "explanation", "--format", "json", str(goldens / SNP))
+    assert r.code == 1
+    (change,) = changes_by_cell(r.out).values()
+    assert [c["path"] for c in change["figures"]] == ["events[2].bytes"]
+    r = cli_run("check", "--ignore", "figure", str(goldens / SNP))
+    assert r.code == 0
+
+
+def test_timeline_steps_changed_is_one_change(cli_run: Callable[..., Any], goldens: Path):
+    edit(goldens / SNP, lambda d: d["cells"][0]["events"].pop(3))
+    r = cli_run("check", "--format", "json", str(goldens / SNP))
+    (change,) = changes_by_cell(r.out).values()
+    assert [c["path"] for c in change["figures"]] == ["events.steps"]
+    assert r.code == 1
+
+
+def test_text_report_lists_changed_figures_per_cell(cli_run: Callable[..., Any], goldens: Path):
     edit(goldens / SNP, near_future_always)
     r = cli_run("check", "--format", "text", str(goldens))
     assert r.code == 1
     lines = r.out.splitlines()
-    row = next(ln for ln in lines if ln.startswith("near-future | unenlightened"))
-    assert "was" in row and "slow" in row
-    now = lines[lines.index(row) + 1]
-    assert "now" in now and "degraded*" in now
-    assert not any(ln.startswith("deployed") for ln in lines), "unchanged cells are not listed"
+    assert "near-future / unenlightened" in lines
+    assert "  verdict: slow -> degraded, regression" in lines
+    assert lines.index("  verdict: slow -> degraded, regression") < lines.index(
+        "  usable_bytes: 64.0 GiB -> 2.0 GiB (-62 GiB), regression"
+    )
+    assert not any(ln.startswith("deployed /") for ln in lines), "unchanged cells are not listed"
     assert TDX not in r.out
 
 
@@ -143,15 +224,13 @@ def test_edited_expected_cell_is_a_change(cli_run: Callable[..., Any], goldens: 
     )
     r = cli_run("check", "--format", "json", str(goldens / TDX))
     assert r.code == 1
-    (change,) = json.loads(r.out)["files"][0]["changes"]
-    assert change["changed"] == ["usable_bytes"]
-    assert change["new"]["usable_bytes"] - change["old"]["usable_bytes"] == 1
+    (change,) = changes_by_cell(r.out, TDX).values()
+    (fig,) = change["figures"]
+    assert fig["path"] == "usable_bytes" and fig["new"] - fig["old"] == 1
+    assert fig["direction"] == "improvement"
     # A change too small for GiB figures still shows as two different values.
-    md = cli_run("check", "--format", "markdown", str(goldens / TDX)).out
-    old, new = change["old"]["usable_bytes"], change["new"]["usable_bytes"]
-    assert f"| {old} B -> **{new} B** |" in md
     text = cli_run("check", "--format", "text", str(goldens / TDX)).out
-    assert f"| {old} " in text and f"| {new}* " in text
+    assert f"usable_bytes: {fig['old']} -> {fig['new']}" in text
 
 
 @pytest.mark.parametrize(
@@ -176,20 +255,62 @@ def test_boot_time_tolerance(
     r = cli_run("check", *args, "--format", "json", str(goldens / SNP))
     assert r.code == code, r.out
     if code:
-        changes = json.loads(r.out)["files"][0]["changes"]
+        changes = changes_by_cell(r.out)
         assert len(changes) == 9
-        assert all(c["changed"] == ["boot_time_s"] for c in changes)
+        assert all([c["path"] for c in ch["figures"]] == ["boot_time_s"] for ch in changes.values())
 
 
-def test_changed_fields_rules() -> None:
-    old = CellFacts(Verdict.FAST, 10.0, 64 << 30, 0)
-    assert changed_fields(old, old, 0.05) == ()
-    assert changed_fields(old, CellFacts(Verdict.FAST, 10.5, 64 << 30, 0), 0.05) == ()
-    assert changed_fields(old, CellFacts(Verdict.FAST, 10.51, 64 << 30, 0), 0.05) == (
-        "boot_time_s",
-    )
-    assert changed_fields(old, CellFacts(Verdict.SLOW, 10.0, 64 << 30, 0), 0.05) == ("verdict",)
-    assert changed_fields(old, CellFacts(Verdict.FAST, 10.0, 64 << 30, 1), 0.05) == ("lost_bytes",)
+def test_compare_rules() -> None:
+    old = {"verdict": "fast", "boot_time_s": 10.0, "usable_bytes": 64 << 30, "reason": "a"}
+    assert compare(old, dict(old), 0.05) == []
+    assert compare(old, {**old, "boot_time_s": 10.5}, 0.05) == []
+    (c,) = compare(old, {**old, "boot_time_s": 10.51}, 0.05)
+    assert (c.path, c.kind, c.direction) == ("boot_time_s", ChangeClass.FIGURE, "regression")
+    (c,) = compare(old, {**old, "verdict": "slow"}, 0.05)
+    assert (c.path, c.direction) == ("verdict", "regression")
+    (c,) = compare(old, {**old, "usable_bytes": (64 << 30) + 1}, 0.05)
+    assert (c.path, c.direction) == ("usable_bytes", "improvement")
+    (c,) = compare(old, {**old, "reason": "b"}, 0.05)
+    assert c.kind == ChangeClass.EXPLANATION
+    (c,) = compare(old, {**old, "new_figure": 1}, 0.05)
+    assert c.path == "new_figure" and c.kind == ChangeClass.FIGURE
+
+
+# -- the gate sees the physics ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("module", "name", "value"),
+    [
+        ("uefi_accept.model.kernel", "STRUCT_PAGE_PER_PAGE", 56),
+        ("uefi_accept.model.kernel", "MAX_ORDER_BYTES", 2 << 20),
+        ("uefi_accept.model.kernel", "PAGE_TABLE_PER_GIB", 8192),
+        ("uefi_accept.model.firmware", "FIRMWARE_RUNTIME_BYTES", 8 << 20),
+    ],
+)
+def test_a_changed_physical_constant_fails_check(
+    cli_run: Callable[..., Any], monkeypatch: pytest.MonkeyPatch, module: str, name: str, value: int
+):
+    import importlib
+
+    assert cli_run("check", str(MATRICES)).code == 0
+    monkeypatch.setattr(importlib.import_module(module), name, value)
+    r = cli_run("check", "--format", "json", str(MATRICES))
+    assert r.code == 1, f"{module}.{name} = {value} went unseen"
+    assert json.loads(r.out)["figure_changes"] > 0
+
+
+def test_a_changed_cost_fails_check(cli_run: Callable[..., Any], monkeypatch: pytest.MonkeyPatch):
+    from dataclasses import replace
+
+    from uefi_accept.model import cost
+
+    slower = replace(cost.TDX, kernel_s_per_gib=cost.TDX.kernel_s_per_gib * 1.2)
+    monkeypatch.setitem(cost.COST_MODELS, "tdx", slower)
+    r = cli_run("check", "--format", "json", str(MATRICES))
+    assert r.code == 1
+    files = {Path(f["file"]).name: f["changed"] for f in json.loads(r.out)["files"]}
+    assert files["tdx-1t.json"] and not files["snp-1t.json"]
 
 
 # -- bad files: exit 2, the file named, no traceback, nothing rewritten ------
@@ -262,7 +383,7 @@ BAD_FILES: list[tuple[str, Callable[[Path], None], str]] = [
 
 
 @pytest.mark.parametrize(("label", "damage", "message"), BAD_FILES, ids=[b[0] for b in BAD_FILES])
-def test_bad_golden_exits_2_naming_the_file(
+def test_bad_golden_is_reported_and_the_others_still_checked(
     cli_run: Callable[..., Any],
     goldens: Path,
     label: str,
@@ -271,17 +392,20 @@ def test_bad_golden_exits_2_naming_the_file(
 ):
     bad = goldens / SNP
     damage(bad)
-    # The other file has a real change; --update must still write nothing.
+    bad_before = stamp(bad)
+    # The other file has a real change: it is still checked, reported and rewritten.
     edit(goldens / TDX, lambda d: d["cells"][0].update(verdict="crash"))
-    before = {p.name: stamp(p) for p in goldens.iterdir()}
-    r = cli_run("check", "--update", str(goldens))
+    r = cli_run("check", "--update", "--format", "json", str(goldens))
     assert r.code == 2
-    assert r.out == ""
     assert "Traceback" not in r.err
-    assert r.err.startswith(f"uefi-accept: error: {bad}: ")
-    assert message in r.err
-    assert len(r.err.strip().splitlines()) == 1
-    assert {p.name: stamp(p) for p in goldens.iterdir()} == before
+    (line,) = r.err.strip().splitlines()
+    assert line.startswith(f"uefi-accept: error: {bad}: ") and message in line
+    files = {Path(f["file"]).name: f for f in json.loads(r.out)["files"]}
+    assert message in files[SNP]["error"]
+    assert files[TDX]["changed"] and files[TDX]["updated"]
+    assert stamp(bad) == bad_before
+    assert json.loads((goldens / TDX).read_text())["cells"][0]["verdict"] != "crash"
+    assert sorted(p.name for p in goldens.iterdir()) == sorted([SNP, TDX])
 
 
 def test_missing_file_and_empty_directory_exit_2(cli_run: Callable[..., Any], tmp_path: Path):
@@ -321,10 +445,10 @@ def test_directory_and_repeated_paths_are_checked_once(cli_run: Callable[..., An
 
 
 def test_check_golden_recomputes_from_file_content() -> None:
-    g = load_golden(MATRICES / SNP)
+    g = load_golden(str(MATRICES / SNP))
     assert g.scenario.platform == "snp" and g.scenario.ram_bytes == 64 << 30
     result = check_golden(g)
-    assert result.changes == () and result.cells_checked == 9
+    assert not result.changed and result.cells_checked == 9
     assert result.fresh_text == (MATRICES / SNP).read_text()
 
 
@@ -337,7 +461,7 @@ def test_json_report_is_deterministic(cli_run: Callable[..., Any], goldens: Path
     b = cli_run("check", "--format", "json", str(goldens))
     assert a.out == b.out and a.out.endswith("}\n")
     data = json.loads(a.out)
-    assert data["schema_version"] == 1 and data["kind"] == "check"
+    assert data["schema_version"] == 2 and data["kind"] == "check"
     assert a.out == json.dumps(data, sort_keys=True, indent=2) + "\n"
 
 
@@ -346,11 +470,9 @@ def test_markdown_report_is_a_gfm_table(cli_run: Callable[..., Any], goldens: Pa
     r = cli_run("check", "--format", "markdown", str(goldens))
     assert r.code == 1
     lines = r.out.splitlines()
-    header = lines.index("| firmware | kernel | verdict | usable | lost | boot time |")
-    assert lines[header + 1] == "|---|---|---|---|---|---|"
-    rows = lines[header + 2 : header + 4]
-    assert rows[0].startswith("| near-future | unenlightened | slow -> **degraded** |")
-    assert all(r.count("|") == 7 for r in rows)
+    cell = lines.index("**near-future / unenlightened**")
+    assert lines[cell + 2] == "- **verdict:** slow -> degraded, **regression**"
+    assert "```diff" in lines
 
 
 def test_text_report_is_plain_ascii_under_80_columns(cli_run: Callable[..., Any], goldens: Path):
@@ -368,7 +490,7 @@ def test_table_report_and_output_file(cli_run: Callable[..., Any], goldens: Path
     out = tmp_path / "report.md"
     r = cli_run("check", "--format", "markdown", "-o", str(out), str(goldens))
     assert r.code == 1 and r.out == ""
-    assert "slow -> **degraded**" in out.read_text()
+    assert "- **verdict:** slow -> degraded, **regression**" in out.read_text()
 
 
 def test_help_lists_exit_codes(cli_run: Callable[..., Any]):
@@ -376,7 +498,7 @@ def test_help_lists_exit_codes(cli_run: Callable[..., Any]):
         r = cli_run(cmd, "--help")
         assert r.code == 0
         assert "Exit codes:" in r.out
-        assert "1  `check` found a changed cell" in r.out
+        assert "`check` found a change" in r.out
 
 
 def test_golden_beyond_the_ram_limit_is_refused(cli_run, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -19,17 +19,25 @@ from test_logparse import (
     snp_guest_messages,
 )
 
-from uefi_accept.errors import InputError
-from uefi_accept.inspect import (
+from uefi_accept.analyses.diagnosis import (
     InspectReport,
     Verdict,
     covered_bytes,
     inspect_boot_log,
-    render_inspect_markdown,
-    render_inspect_text,
 )
-from uefi_accept.logparse import parse_boot_log
+from uefi_accept.errors import InputError
+from uefi_accept.inputs.bootlog import parse_boot_log
+from uefi_accept.render import Format, Kind, render
 from uefi_accept.units import GiB, KiB
+
+
+def render_inspect_text(report: InspectReport) -> str:
+    return render(Kind.INSPECT, report, Format.TEXT)
+
+
+def render_inspect_markdown(report: InspectReport) -> str:
+    return render(Kind.INSPECT, report, Format.MARKDOWN)
+
 
 LOGS = Path(__file__).parent / "logs"
 
@@ -247,8 +255,8 @@ def test_text_render_with_warnings_fits() -> None:
 
 def test_markdown_render() -> None:
     md = render_inspect_markdown(inspect_text(snp_guest_log(), "guest|1.log"))
-    assert md.startswith("# Boot log: `guest|1.log`")
-    assert "**Diagnosis** (healthy-lazy): Healthy lazy acceptance" in md
+    assert md.startswith("## Boot log: guest\\|1.log")
+    assert "**Diagnosis:** Healthy lazy acceptance" in md and "(healthy-lazy)" in md
     assert "| Unaccepted (type 15) | 62 GiB |" in md
     assert "| Unaccepted | 62 GiB | 66571993088 |" in md
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from uefi_accept.errors import InputError
-from uefi_accept.kconfig import kernel_fields_from_config
+from uefi_accept.inputs.kconfig import kernel_fields_from_config
 
 CONFIGS = Path(__file__).parent / "configs"
 KEYS = {

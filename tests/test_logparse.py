@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from uefi_accept.errors import InputError
-from uefi_accept.logparse import (
+from uefi_accept.inputs.bootlog import (
     BootLog,
     E820Kind,
     format_efi_memmap,
@@ -19,8 +19,8 @@ from uefi_accept.logparse import (
     parse_boot_log,
     parse_meminfo,
 )
-from uefi_accept.memmap import EfiMemoryType as T
-from uefi_accept.memmap import MemoryDescriptor, format_efi_debug_line
+from uefi_accept.model.memmap import EfiMemoryType as T
+from uefi_accept.model.memmap import MemoryDescriptor, format_efi_debug_line
 from uefi_accept.units import GiB, KiB, MiB
 
 LOGS = Path(__file__).parent / "logs"

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from test_logparse import snp_guest_log
 
-from uefi_accept.engine import Loader, Scenario, simulate
-from uefi_accept.logparse import format_efi_memmap, parse_boot_log
-from uefi_accept.profiles import resolve_profile
+from uefi_accept.inputs.bootlog import format_efi_memmap, parse_boot_log
+from uefi_accept.inputs.profile_files import resolve_profile
+from uefi_accept.model.boot import simulate
+from uefi_accept.model.scenario import Loader, Scenario
 from uefi_accept.units import GiB, MiB
 
 HERE = Path(__file__).parent
@@ -26,7 +27,7 @@ def engine_map(platform: str = "snp", fw: str = "far-future", **kw: object):  # 
         s,
         resolve_profile(fw, "firmware", platform),  # type: ignore[arg-type]
         resolve_profile("enlightened", "kernel", platform),  # type: ignore[arg-type]
-    )
+    ).outcome(0)
     return o.handover_map
 
 

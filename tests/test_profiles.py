@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from uefi_accept.errors import InputError
-from uefi_accept.profiles import builtin_profiles, load_profile_file, resolve_profile
+from uefi_accept.inputs.profile_files import builtin_profiles, load_profile_file, resolve_profile
 
 GOOD_FW = """\
 name = "mine"
@@ -39,7 +39,7 @@ def test_user_profile_file_loads(tmp_path: Path) -> None:
     p.write_text(GOOD_FW)
     fw = resolve_profile(str(p), "firmware", "snp")
     assert fw.name == "mine"
-    assert fw.pre_accept_bytes() == 256 << 20  # type: ignore[union-attr]
+    assert fw.pre_accept_bytes == 256 << 20  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(

@@ -1,50 +1,101 @@
-import numpy as np
+"""Batched range sets against a plain per-point reference, and the unaccepted
+bitmap's rules expressed as ranges."""
 
-from uefi_accept.ranges import UNIT, RangeSet, UnacceptedBitmap, runs
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from uefi_accept.model.ranges import Ranges
+from uefi_accept.model.stub import UNIT, process_unaccepted_memory, unaccepted_table
 from uefi_accept.units import GiB, MiB
 
 
-def test_rangeset_add_remove_coalesce() -> None:
-    r = RangeSet([(0, 10), (10, 20), (30, 40)])
-    assert list(r) == [(0, 20), (30, 40)]
-    assert r.remove(5, 35) == 20
-    assert list(r) == [(0, 5), (35, 40)]
-    assert r.take_top(7).total == 7
-    assert list(r.take_top(7)) == [(3, 5), (35, 40)]
+def as_set(ranges: list[tuple[int, int]]) -> set[int]:
+    return {x for s, e in ranges for x in range(s, e)}
 
 
-def test_runs() -> None:
-    assert runs(np.array([0, 1, 1, 0, 1], dtype=bool)) == [(1, 3), (4, 5)]
-    assert runs(np.zeros(0, dtype=bool)) == []
+def merged(points: set[int]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for x in sorted(points):
+        if out and out[-1][1] == x:
+            out[-1] = (out[-1][0], x + 1)
+        else:
+            out.append((x, x + 1))
+    return out
 
 
-def test_bitmap_spans_lowest_to_highest_unaccepted_unit() -> None:
-    bm = UnacceptedBitmap([(4 * GiB, 6 * GiB), (8 * GiB, 8 * GiB + 4 * MiB)])
-    assert bm.base == 4 * GiB
-    assert bm.bits.size == (4 * GiB + 4 * MiB) // UNIT
-    assert bm.unaccepted_bytes == 2 * GiB + 4 * MiB
-    # 4 KiB of bitmap covers 64 GiB (DOMAIN.md).
-    assert UnacceptedBitmap([(0, 64 * GiB)]).size_bytes == 4096
+# Sets of disjoint ranges on a small line, several points per batch.
+range_sets = st.lists(st.integers(0, 60), max_size=12).map(
+    lambda xs: merged(set().union(*(set(range(x, x + 3)) for x in xs[::2])))
+)
+batches = st.lists(st.tuples(range_sets, range_sets), min_size=1, max_size=6)
 
 
-def test_accept_memory_takes_one_extra_unit_past_an_aligned_end() -> None:
-    bm = UnacceptedBitmap([(0, 16 * MiB)])
-    got = bm.accept_memory(2 * MiB, 4 * MiB)
-    assert list(got) == [(2 * MiB, 6 * MiB)]
-    got = bm.accept_memory(8 * MiB, 9 * MiB)  # unaligned end: no guard unit
-    assert list(got) == [(8 * MiB, 10 * MiB)]
+def batch(sets: list[list[tuple[int, int]]]) -> Ranges:
+    return Ranges.stack([Ranges.of(s) if s else Ranges.empty(1) for s in sets])
 
 
-def test_mask_of_selects_units_wholly_inside_ranges() -> None:
-    bm = UnacceptedBitmap([(2 * MiB, 12 * MiB)])
-    mask = bm.mask_of(RangeSet([(4 * MiB, 9 * MiB)]))
-    assert mask.tolist() == [False, True, True, False, False]
-    got = bm.accept_units(~mask)
-    assert list(got) == [(2 * MiB, 4 * MiB), (8 * MiB, 12 * MiB)]
-    assert bm.unaccepted_bytes == 4 * MiB
+@settings(max_examples=200, deadline=None)
+@given(batches)
+def test_set_algebra_matches_python_sets_point_by_point(pairs) -> None:  # type: ignore[no-untyped-def]
+    a = batch([x for x, _ in pairs])
+    b = batch([y for _, y in pairs])
+    for op, ref in (
+        (a | b, lambda x, y: x | y),
+        (a & b, lambda x, y: x & y),
+        (a - b, lambda x, y: x - y),
+    ):
+        for i, (x, y) in enumerate(pairs):
+            want = ref(as_set(x), as_set(y))
+            assert op.point(i) == merged(want)
+            assert int(op.total[i]) == len(want)
 
 
-def test_first_blocks_takes_the_lowest_units_in_4m_steps() -> None:
-    bm = UnacceptedBitmap([(2 * MiB, 12 * MiB)])
-    assert bm.first_blocks(1).tolist() == [True, True, False, False, False]
-    assert bm.first_blocks(64 * MiB).all()
+@settings(max_examples=100, deadline=None)
+@given(batches, st.lists(st.integers(0, 70), min_size=6, max_size=6))
+def test_top_and_bottom_take_the_highest_and_lowest_bytes(pairs, wants) -> None:  # type: ignore[no-untyped-def]
+    a = batch([x for x, _ in pairs])
+    n = np.array(wants[: a.n])
+    top, bottom = a.top(n), a.bottom(n)
+    for i, (x, _) in enumerate(pairs):
+        xs = sorted(as_set(x))
+        k = min(int(n[i]), len(xs))
+        assert as_set(top.point(i)) == set(xs[len(xs) - k :])
+        assert as_set(bottom.point(i)) == set(xs[:k])
+
+
+def test_empty_slots_and_padding_mean_nothing() -> None:
+    a = Ranges(np.array([[5, 5, 10]]), np.array([[5, 5, 20]]))
+    assert a.point(0) == [(10, 20)]
+    assert (a | Ranges.empty(1)).point(0) == [(10, 20)]
+    assert int(a.count[0]) == 1 and int(a.lowest()[0]) == 10 and int(a.highest()[0]) == 20
+
+
+def test_stub_records_aligned_middles_and_accepts_heads_tails_and_short_ranges() -> None:
+    # process_unaccepted_memory(): a range under two units is accepted whole;
+    # otherwise its unaligned head and tail are, and the middle is recorded.
+    t15 = Ranges.of([(1 * MiB, 3 * MiB), (5 * MiB, 15 * MiB + 4096)])
+    recorded = process_unaccepted_memory(t15)
+    assert recorded.point(0) == [(6 * MiB, 14 * MiB)]
+    assert (t15 - recorded).point(0) == [
+        (1 * MiB, 3 * MiB),
+        (5 * MiB, 6 * MiB),
+        (14 * MiB, 15 * MiB + 4096),
+    ]
+
+
+def test_unaccepted_table_spans_lowest_to_highest_type_15_rounded_to_units() -> None:
+    # allocate_unaccepted_bitmap(): one bit per unit from round_down(start) to
+    # round_up(end); 4 KiB of bitmap covers 64 GiB (DOMAIN.md).
+    base, size = unaccepted_table(Ranges.of([(4 * GiB, 68 * GiB)]))
+    assert (int(base[0]), int(size[0])) == (4 * GiB, 4096)
+    # The real TDX guest of -m 67000M: phys_base 0x100000000, size 0xfdc.
+    base, size = unaccepted_table(Ranges.of([(4 * GiB, 4 * GiB + (67000 - 2048) * MiB)]))
+    assert (int(base[0]), int(size[0])) == (0x100000000, 0xFDC)
+    _, size = unaccepted_table(Ranges.of([(4 * GiB + 1 * MiB, 4 * GiB + 3 * MiB)]))
+    assert int(size[0]) == 1  # two units, rounded out: one byte
+    _, size = unaccepted_table(Ranges.empty(1))
+    assert int(size[0]) == 0
+    assert 2 * MiB == UNIT

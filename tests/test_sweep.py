@@ -1,4 +1,4 @@
-"""The vectorised sweep against the step engine, the sweep's change points,
+"""A batch of points against batches of one, the sweep's change points,
 and `uefi-accept sweep` as users drive it."""
 
 from __future__ import annotations
@@ -10,48 +10,21 @@ import subprocess
 import sys
 from dataclasses import replace
 
+import msgspec
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from uefi_accept import sweep as sweep_mod
-from uefi_accept.engine import Layout, Loader, Scenario, Verdict, simulate
-from uefi_accept.profiles import (
-    FIRMWARE_ORDER,
-    KERNEL_ORDER,
-    FirmwareProfile,
-    KernelProfile,
-    resolve_profile,
-)
-from uefi_accept.sweep import (
-    VERDICTS,
-    reference_many,
-    simulate_many,
-    sweep,
-    sweep_values,
-    verdict_codes,
-)
-from uefi_accept.units import GiB, KiB, MiB, TiB
-from uefi_accept.verdict import evaluate, judge, reference_boot_time
-
-FIGURES = (
-    "ram_bytes",
-    "usable_bytes",
-    "accepted_bytes",
-    "unaccepted_bytes",
-    "lost_bytes",
-    "firmware_reserved_bytes",
-    "kernel_reserved_bytes",
-    "free_bytes",
-    "firmware_accepted_bytes",
-    "ebs_accepted_bytes",
-    "kernel_accepted_bytes",
-    "eager_accepted_bytes",
-    "oom",
-    "crash",
-    "lost_cause",
-)
+from uefi_accept.analyses import sweep as sweep_mod
+from uefi_accept.analyses.matrix import evaluate
+from uefi_accept.analyses.sweep import sweep, sweep_values
+from uefi_accept.inputs.profile_files import FIRMWARE_ORDER, KERNEL_ORDER, resolve_profile
+from uefi_accept.model.boot import FIGURES, simulate
+from uefi_accept.model.profiles import AcceptMemory, FirmwareProfile, KernelProfile
+from uefi_accept.model.scenario import Batch, Layout, Loader, Scenario
+from uefi_accept.model.verdict import Verdict, reference_boot_times, verdict_codes
+from uefi_accept.units import GiB, KiB, MiB, PiB, TiB
 
 
 def builtins(platform: str) -> tuple[list[FirmwareProfile], list[KernelProfile]]:
@@ -60,7 +33,7 @@ def builtins(platform: str) -> tuple[list[FirmwareProfile], list[KernelProfile]]
     return fws, ks  # type: ignore[return-value]
 
 
-def assert_same_as_engine(
+def assert_batch_is_points(
     base: Scenario,
     fw: FirmwareProfile,
     kernel: KernelProfile,
@@ -68,28 +41,22 @@ def assert_same_as_engine(
     pre_accept: list[int],
     vcpus: list[int],
 ) -> None:
-    """Every point: same figures, boot time to 1e-9, same verdict and reason."""
-    boots = simulate_many(base, fw, kernel, ram=ram, pre_accept=pre_accept, vcpus=vcpus)
-    ref = reference_many(base, ram=ram, vcpus=np.broadcast_to(vcpus, len(boots)))
-    codes = verdict_codes(base, boots, ref)
-    for i in range(len(boots)):
-        s = replace(
-            base,
-            ram_bytes=int(boots.ram_bytes[i]),
-            vcpus=int(boots.vcpus[i]),
-            pre_accept=int(boots.pre_accept[i]) or None,
-        )
-        want = simulate(s, fw, kernel)
-        got = boots.outcome(i)
-        where = f"{fw.name} x {kernel.name} at {s}"
+    """A batch of N points equals N batches of one: every figure, the whole
+    timeline with its sentences, the crash, the verdict."""
+    batch = Batch.over(base, ram=ram, pre_accept=pre_accept, vcpus=vcpus)
+    boots = simulate(batch, fw, kernel)
+    ref = reference_boot_times(batch)
+    codes = verdict_codes(boots, ref)
+    for i in range(batch.n):
+        point = batch.scenario(i)
+        one = simulate(point, fw, kernel)
+        one_ref = reference_boot_times(Batch.of(point))
+        where = f"{fw.name} x {kernel.name} at {point}"
+        assert boots.outcome(i) == one.outcome(0), where
         for name in FIGURES:
-            assert getattr(got, name) == getattr(want, name), f"{name}: {where}"
-        assert got.boot_time_s == pytest.approx(want.boot_time_s, rel=1e-9, abs=0), where
-        want_ref = reference_boot_time(s)
-        assert ref[i] == pytest.approx(want_ref, rel=1e-9, abs=0), where
-        verdict, reason = judge(s, want, want_ref)
-        assert VERDICTS[codes[i]] is verdict, where
-        assert judge(s, got, float(ref[i])) == (verdict, reason), where
+            assert boots.figures[name][i] == one.figures[name][0], f"{name}: {where}"
+        assert ref[i] == one_ref[0], where
+        assert codes[i] == verdict_codes(one, one_ref)[0], where
 
 
 # RAM sizes around every edge of the layout and the bitmap: the q35 split,
@@ -109,6 +76,7 @@ AWKWARD_RAM = [
     5 * GiB + 3 * MiB,
     64 * GiB,
     1 * TiB,
+    4 * PiB - 2 * GiB,
 ]
 AWKWARD_PRE = [0, 64 * MiB, 64 * MiB + 4 * KiB, 600 * MiB, 2 * GiB - 3 * MiB, 2 * GiB, 5 * GiB]
 
@@ -116,147 +84,74 @@ AWKWARD_PRE = [0, 64 * MiB, 64 * MiB + 4 * KiB, 600 * MiB, 2 * GiB - 3 * MiB, 2 
 @pytest.mark.parametrize("platform", ["snp", "tdx"])
 @pytest.mark.parametrize("fw_name", FIRMWARE_ORDER)
 @pytest.mark.parametrize("kernel_name", KERNEL_ORDER)
-def test_builtin_cells_match_the_engine_on_awkward_points(
+def test_builtin_cells_batched_on_awkward_points(
     platform: str, fw_name: str, kernel_name: str
 ) -> None:
     fw = resolve_profile(fw_name, "firmware", platform)
-    kernel = resolve_profile(kernel_name, "kernel", platform)
-    ram = AWKWARD_RAM * 2
-    pre = [AWKWARD_PRE[i % len(AWKWARD_PRE)] for i in range(len(ram))]
-    vcpus = [1 + (i * 5) % 9 for i in range(len(ram))]
-    assert_same_as_engine(Scenario(platform=platform), fw, kernel, ram, pre, vcpus)  # type: ignore[arg-type]
+    k = resolve_profile(kernel_name, "kernel", platform)
+    ram = [r for r in AWKWARD_RAM for _ in AWKWARD_PRE]
+    pre = [p for _ in AWKWARD_RAM for p in AWKWARD_PRE]
+    pre = [p if p <= r else 0 for p, r in zip(pre, ram, strict=True)]
+    assert_batch_is_points(
+        Scenario(platform=platform),
+        fw,
+        k,
+        ram,
+        pre,
+        [1 + i % 7 for i in range(len(ram))],  # type: ignore[arg-type]
+    )
 
 
-@pytest.mark.parametrize("kernel_name", KERNEL_ORDER)
-def test_64_tib_matches_the_engine(kernel_name: str) -> None:
-    fw = resolve_profile("far-future", "firmware", "snp")
-    kernel = resolve_profile(kernel_name, "kernel", "snp")
-    assert_same_as_engine(Scenario(), fw, kernel, [64 * TiB], [0], [8])  # type: ignore[arg-type]
+KERNEL_VARIANTS = {
+    "eager": {"accept_memory": AcceptMemory.EAGER},
+    "no-stub": {"efi_stub": False},
+    "no-platform": {"platforms": []},
+    "huge-image": {"image_size": "900M", "min_memory": "3G"},
+}
 
 
-KERNELS = [
-    *builtins("snp")[1],
-    KernelProfile(
-        name="eager",
-        description="6.5+ with accept_memory=eager",
-        unaccepted_memory=True,
-        calls_protocol=True,
-        accept_memory="eager",
-        platforms=["snp", "tdx"],
-    ),
-    KernelProfile(
-        name="no-stub",
-        description="booted without the EFI stub",
-        unaccepted_memory=True,
-        calls_protocol=True,
-        platforms=["snp", "tdx"],
-        efi_stub=False,
-    ),
-    KernelProfile(
-        name="snp-only",
-        description="no TDX guest support",
-        unaccepted_memory=True,
-        calls_protocol=True,
-        platforms=["snp"],
-    ),
-    KernelProfile(
-        name="big",
-        description="large image, large userspace",
-        unaccepted_memory=True,
-        calls_protocol=False,
-        platforms=["snp", "tdx"],
-        image_size="700M",
-        min_memory="3G",
-    ),
-]
-FIRMWARES = [
-    *builtins("snp")[0],
-    *builtins("tdx")[0],
-    FirmwareProfile(
-        name="td-shim",
-        description="256M pre-accepted, 4K accepts",
-        platforms=["snp", "tdx"],
-        pre_accept="256M",
-        handover="always",
-        accept_page_size="4K",
-        accept_vcpus="all",
-    ),
-    FirmwareProfile(
-        name="opt-in-1000M",
-        description="opt-in protocol, 1000M pre-accepted",
-        platforms=["snp"],
-        pre_accept="1000M",
-        handover="opt-in",
-    ),
-]
-
-
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    fw=st.sampled_from(FIRMWARES),
-    kernel=st.sampled_from(KERNELS),
+    platform=st.sampled_from(["snp", "tdx"]),
     layout=st.sampled_from(list(Layout)),
     loader=st.sampled_from(list(Loader)),
-    host_page=st.sampled_from([4096, 2 * MiB]),
-    ram=st.one_of(
-        st.integers(128 * MiB, 40 * GiB),
-        st.integers(128 * MiB // 4096, 40 * GiB // 4096).map(lambda p: p * 4096),
+    host4k=st.booleans(),
+    fw_name=st.sampled_from(FIRMWARE_ORDER),
+    kernel_name=st.sampled_from(KERNEL_ORDER),
+    variant=st.sampled_from([None, *KERNEL_VARIANTS]),
+    points=st.lists(
+        st.tuples(
+            st.integers(128, 1 << 22).map(lambda m: m * MiB),
+            st.one_of(st.just(0), st.integers(64, 8192).map(lambda m: m * MiB + 4096 * (m % 3))),
+            st.integers(1, 300),
+        ),
+        min_size=1,
+        max_size=12,
     ),
-    pre=st.one_of(st.just(0), st.integers(64 * MiB, 8 * GiB)),
-    vcpus=st.integers(1, 16),
 )
-def test_any_scenario_matches_the_engine(
-    fw: FirmwareProfile,
-    kernel: KernelProfile,
+def test_any_batch_equals_its_points(
+    platform: str,
     layout: Layout,
     loader: Loader,
-    host_page: int,
-    ram: int,
-    pre: int,
-    vcpus: int,
+    host4k: bool,
+    fw_name: str,
+    kernel_name: str,
+    variant: str | None,
+    points: list[tuple[int, int, int]],
 ) -> None:
-    platform = fw.platforms[-1]
-    base = Scenario(platform=platform, layout=layout, loader=loader, host_page_size=host_page)
-    assert_same_as_engine(base, fw, kernel, [ram], [pre], [vcpus])
-
-
-def test_points_outside_the_closed_form_come_from_the_engine() -> None:
-    fws, ks = builtins("snp")
-    ram = [100 * MiB, 64 * GiB, 64 * GiB]
-    pre = [0, 16 * MiB, 0]
-    for fw in fws:
-        for k in ks:
-            boots = simulate_many(Scenario(), fw, k, ram=ram, pre_accept=pre)
-            assert sorted(boots.engine_points) == [0, 1]
-            assert_same_as_engine(Scenario(), fw, k, ram, pre, [4, 4, 4])
-
-
-def test_engine_mask_gives_the_same_figures_as_the_closed_form() -> None:
-    fw = resolve_profile("far-future", "firmware", "snp")
-    k = resolve_profile("enlightened", "kernel", "snp")
-    ram = np.array([3000 * MiB + 1024, 5 * GiB + 3 * MiB, 64 * GiB])
-    closed = simulate_many(Scenario(), fw, k, ram=ram)  # type: ignore[arg-type]
-    engine = simulate_many(Scenario(), fw, k, ram=ram, engine_mask=np.ones(3, bool))  # type: ignore[arg-type]
-    assert not closed.engine_points and len(engine.engine_points) == 3
-    for name in ("usable_bytes", "unaccepted_bytes", "kernel_accepted_bytes", "free_bytes"):
-        assert np.array_equal(getattr(closed, name), getattr(engine, name)), name
-    assert np.allclose(closed.boot_time_s, engine.boot_time_s, rtol=1e-12, atol=0)
-
-
-def test_a_large_sweep_never_calls_the_step_engine(monkeypatch: pytest.MonkeyPatch) -> None:
-    def boom(*_a: object, **_k: object) -> None:
-        raise AssertionError("the sweep fell back to the step engine")
-
-    monkeypatch.setattr(sweep_mod, "simulate", boom)
-    for platform in ("snp", "tdx"):
-        fws, ks = builtins(platform)
-        values = sweep_values("ram", GiB, 16 * TiB, 5000)
-        result = sweep(Scenario(platform=platform), "ram", values, fws, ks)
-        assert len(result.curves) == 9 and result.engine_points == 0
-        assert all(c.verdicts.shape == values.shape for c in result.curves)
-
-
-# -- where verdicts change ---------------------------------------------------------
+    fw = resolve_profile(fw_name, "firmware", platform)
+    k = resolve_profile(kernel_name, "kernel", platform)
+    if variant:
+        k = msgspec.structs.replace(k, **KERNEL_VARIANTS[variant])  # type: ignore[type-var]
+    base = Scenario(
+        platform=platform,  # type: ignore[arg-type]
+        layout=layout,
+        loader=loader,
+        host_page_size=4096 if host4k else 2 * MiB,
+    )
+    ram = [r for r, _, _ in points]
+    pre = [min(p, r) if p >= 64 * MiB else 0 for r, p, _ in points]
+    assert_batch_is_points(base, fw, k, ram, pre, [v for _, _, v in points])  # type: ignore[arg-type]
 
 
 def engine_verdict(s: Scenario, fw: FirmwareProfile, k: KernelProfile) -> Verdict:
@@ -389,7 +284,7 @@ def test_sweep_json_is_complete_and_stable(cli_run) -> None:
     a, b = cli_run(*args), cli_run(*args)
     assert a.code == 0 and a.out == b.out
     data = json.loads(a.out)
-    assert data["schema_version"] == 1 and data["kind"] == "sweep"
+    assert data["schema_version"] == 2 and data["kind"] == "sweep"
     assert data["parameter"] == "vcpus" and data["values"] == list(range(1, 9))
     assert data["scenario"]["vcpus"] is None and data["scenario"]["platform"] == "tdx"
     assert len(data["combinations"]) == 9 and len(data["reference_boot_time_s"]) == 8
@@ -414,8 +309,8 @@ def test_sweep_markdown_and_output_file(cli_run, tmp_path) -> None:
     r = cli_run("sweep", "--ram", "2G..8G", "--points", "3", "--format", "markdown", "-o", str(out))
     assert r.code == 0 and r.out == ""
     text = out.read_text()
-    assert text.startswith("**RAM sweep") and "| RAM |" in text
-    assert "**far-future / unenlightened**: fast 2 GiB .. 2815 MiB" in text
+    assert text.startswith("## RAM sweep") and "| RAM |" in text
+    assert "- **far-future / unenlightened**: fast 2 GiB .. 2815 MiB" in text
 
 
 @pytest.mark.parametrize(
@@ -424,7 +319,7 @@ def test_sweep_markdown_and_output_file(cli_run, tmp_path) -> None:
         (("--ram", "1G..16T", "--vcpus", "1..4"), "one parameter at a time"),
         ((), "nothing to sweep"),
         (("--ram", "16T..1G"), "from low to high"),
-        (("--ram", "1G..65T"), "64T"),
+        (("--ram", "1G..5P"), "52-bit physical address limit"),
         (("--ram", "64M..1G"), "at least 128M"),
         (("--pre-accept", "1M..1G"), "64M"),
         (("--vcpus", "0..4"), "vCPU count"),

@@ -9,12 +9,13 @@ from typing import Any
 
 import pytest
 
-from uefi_accept.engine import Scenario, Verdict
-from uefi_accept.golden import CellFacts
-from uefi_accept.profiles import FIRMWARE_ORDER, KERNEL_ORDER, resolve_profile
+from uefi_accept.analyses.matrix import evaluate_matrix
+from uefi_accept.analyses.upgrades import CellFacts, walk_upgrades, worse_fields
+from uefi_accept.inputs.profile_files import FIRMWARE_ORDER, KERNEL_ORDER, resolve_profile
+from uefi_accept.model.scenario import Scenario
+from uefi_accept.model.verdict import Verdict
+from uefi_accept.render import Format, Kind, render
 from uefi_accept.units import GiB
-from uefi_accept.upgrades import walk_upgrades, worse_fields
-from uefi_accept.verdict import evaluate_matrix
 
 
 def steps(out: str) -> dict[tuple[str, str, str, str], dict[str, Any]]:
@@ -25,15 +26,13 @@ def steps(out: str) -> dict[tuple[str, str, str, str], dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def snp64_json() -> str:
-    from uefi_accept.render_check import upgrades_json
-
     s = Scenario(platform="snp", ram_bytes=64 * GiB)
     m = evaluate_matrix(
         s,
         [resolve_profile(n, "firmware", "snp") for n in FIRMWARE_ORDER],  # type: ignore[misc]
         [resolve_profile(n, "kernel", "snp") for n in KERNEL_ORDER],  # type: ignore[misc]
     )
-    return upgrades_json(walk_upgrades(m))
+    return render(Kind.UPGRADES, walk_upgrades(m), Format.JSON)
 
 
 def test_snp_64g_flags_the_seed_regressions(cli_run: Callable[..., Any]):
@@ -187,10 +186,10 @@ def test_text_is_plain_ascii_under_80_columns(cli_run: Callable[..., Any]):
         assert r.out.isascii() and "\x1b" not in r.out
         assert max(len(ln) for ln in r.out.splitlines()) < 80
     lines = r.out.splitlines()
-    first = next(i for i, ln in enumerate(lines) if ln.startswith("1 | deployed"))
-    assert lines[first + 1].startswith("  | near-future | unenlightened | degraded*")
+    assert "| 1 | firmware deployed -> near-future under the unenlightened kernel |" in lines
+    assert any(ln.startswith("| 1 | slow -> degraded | 1024 GiB -> 2.0 GiB |") for ln in lines)
     assert any(
-        ln.startswith("1. Upgrading the firmware from deployed to near-future") for ln in lines
+        ln.startswith("  1. Upgrading the firmware from deployed to near-future") for ln in lines
     )
 
 
@@ -204,7 +203,8 @@ def test_markdown_table_and_sentences(cli_run: Callable[..., Any]):
         "| 1 | kernel enlightened -> dropped-protocol on near-future firmware | fast -> **slow** |"
     )
     assert any(
-        ln.startswith("2. Upgrading the firmware from near-future to far-future") for ln in lines
+        ln.startswith("- **2.** Upgrading the firmware from near-future to far-future")
+        for ln in lines
     )
 
 

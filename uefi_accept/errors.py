@@ -40,3 +40,6 @@ class InputError(Exception):
             where = f"{where}:{self.line}" if where else f"line {self.line}"
         parts = [p for p in (where, self.field) if p]
         return ": ".join([*parts, self.problem])
+
+
+EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports a SIGINT death

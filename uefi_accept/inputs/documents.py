@@ -10,7 +10,7 @@ a schema version; a rename or removal bumps it.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -31,7 +31,7 @@ class ScenarioDoc(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     vcpus: Annotated[int, msgspec.Meta(ge=1, le=MAX_VCPUS)]
     layout: Layout
     loader: Loader
-    host_page_size: Annotated[int, msgspec.Meta(ge=4096, le=2 * 1024 * 1024)]
+    host_page_size: Literal[4096, 2097152]
     pre_accept: Annotated[int, msgspec.Meta(ge=1, le=1 << 52)] | None
     slow_ratio: Ratio
     degraded_fraction: Fraction

@@ -131,10 +131,11 @@ class Boots:
 
     def outcome(self, i: int) -> BootOutcome:
         """Point i in full, with its timeline."""
-        f = {name: self.figures[name][i] for name in FIGURES}
-        lost = int(f["lost_bytes"])
+        f = {name: int(self.figures[name][i]) for name in FIGURES if name != "boot_time_s"}
+        lost = f["lost_bytes"]
         return BootOutcome(
-            **{k: float(v) if k == "boot_time_s" else int(v) for k, v in f.items()},
+            boot_time_s=float(self.figures["boot_time_s"][i]),
+            **f,
             lost_cause=timeline.lost_cause_sentence(self.lost_cause) if lost else None,
             crash=self.crash_message(i),
             oom=bool(self.oom[i]),

@@ -57,10 +57,8 @@ def firmware_pre_accept(boot: Boot) -> None:
     override = (b.pre_accept > 0) & (fw.handover != HandOver.NEVER)
     sized = override | (fw_size is not None)
     size = np.where(override, b.pre_accept, fw_size or 0)
-    if fw.pre_accept_mode == PreAccept.ALL:
-        default = boot.ram
-    else:  # below-4g (a sized firmware never uses the default)
-        default = boot.ram.clip(0, FOUR_GIB)
+    # `all` or `below-4g` (a sized firmware never uses the default).
+    default = boot.ram if fw.pre_accept_mode == PreAccept.ALL else boot.ram.clip(0, FOUR_GIB)
     # The firmware also accepts what it keeps for itself.
     target = boot.ram.bottom(size).where(sized, default) | boot.fw_reserved
     boot.unaccepted = boot.ram - target
@@ -69,7 +67,7 @@ def firmware_pre_accept(boot: Boot) -> None:
 
 
 def charge_firmware_acceptance(boot: Boot, step: Step, nbytes: np.ndarray, **facts: object) -> None:
-    page = min(boot.fw.accept_page_size.bytes, boot.batch.base.host_page_size)
+    page = min(boot.fw.accept_page_bytes, boot.batch.base.host_page_size)
     vcpus = boot.batch.vcpus if boot.fw.accept_vcpus == AcceptVcpus.ALL else 1
     boot.fw_accepted = nbytes
     boot.event(
@@ -141,7 +139,7 @@ def exit_boot_services(boot: Boot) -> None:
     pending = boot.unaccepted.total
     fallback = (fw.handover == HandOver.OPT_IN and not boot.allowed) & (pending > 0)
     if fallback.any():
-        page = min(fw.accept_page_size.bytes, boot.batch.base.host_page_size)
+        page = min(fw.accept_page_bytes, boot.batch.base.host_page_size)
         vcpus = boot.batch.vcpus if fw.accept_vcpus == AcceptVcpus.ALL else 1
         accepting = boot.unaccepted.only(fallback)
         boot.accept(accepting)

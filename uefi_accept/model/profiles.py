@@ -91,6 +91,10 @@ class FirmwareProfile(msgspec.Struct, frozen=True, forbid_unknown_fields=True, k
             raise ValueError("handover: 'opt-in' needs the SEV acceptance protocol; tdx has none")
 
     @property
+    def accept_page_bytes(self) -> int:
+        return PageSize(self.accept_page_size).bytes
+
+    @property
     def pre_accept_mode(self) -> PreAccept | None:
         """ALL or BELOW_4G, or None when pre_accept is a size."""
         try:

@@ -73,7 +73,9 @@ def lost_cause_sentence(cause: LostCause | None) -> str:
 # -- timeline events ------------------------------------------------------------
 
 _OPT = {
-    Opt.NO_SUPPORT: "kernel has no unaccepted memory support: the stub does not look for the protocol",
+    Opt.NO_SUPPORT: (
+        "kernel has no unaccepted memory support: the stub does not look for the protocol"
+    ),
     Opt.NO_CALL: "the stub no longer calls the SEV memory acceptance protocol",
     Opt.TDX: "no SEV memory acceptance protocol on TDX: the stub continues silently",
     Opt.NO_PROTOCOL: "firmware has no SEV memory acceptance protocol: the stub continues silently",

@@ -73,7 +73,7 @@ def reference_boot_times(batch: Batch) -> Array:
     return boots.boot_time_s
 
 
-def verdict_codes(boots: Boots, reference_s: Array) -> Array:
+def verdict_codes(boots: Boots, reference_s: Array | float) -> Array:
     """Each point's verdict, as an index into VERDICTS (= Verdict.rank)."""
     base = boots.batch.base
     v = np.full(len(boots), Verdict.FAST.rank, dtype=np.int8)

@@ -11,11 +11,20 @@ from dataclasses import dataclass
 
 import msgspec
 
-from uefi_accept.cost import COST_MODELS, SMALL_PAGE
-from uefi_accept.engine import Scenario, simulate
-from uefi_accept.profiles import FirmwareProfile, KernelProfile
+from uefi_accept.model.boot import simulate
+from uefi_accept.model.cost import COST_MODELS, CostModel
+from uefi_accept.model.profiles import (
+    AcceptMemory,
+    AcceptVcpus,
+    FirmwareProfile,
+    HandOver,
+    KernelProfile,
+    PageSize,
+    PreAccept,
+)
+from uefi_accept.model.scenario import SMALL_PAGE, Platform, Scenario
+from uefi_accept.model.verdict import LAZY_REFERENCE_KERNEL, lazy_reference_firmware
 from uefi_accept.units import GiB
-from uefi_accept.verdict import LAZY_REFERENCE_KERNEL, lazy_reference_firmware
 
 DEFAULT_TOLERANCE = 0.20
 
@@ -50,40 +59,40 @@ def _opt_in_firmware() -> FirmwareProfile:
     return FirmwareProfile(
         name="edk2-opt-in",
         description="SNP OVMF with the SEV memory acceptance protocol (edk2-stable202302+)",
-        platforms=["snp"],
-        pre_accept="below-4g",
-        handover="opt-in",
+        platforms=[Platform.SNP],
+        pre_accept=PreAccept.BELOW_4G,
+        handover=HandOver.OPT_IN,
     )
 
 
-_EAGER = msgspec.structs.replace(LAZY_REFERENCE_KERNEL, accept_memory="eager")
+_EAGER = msgspec.structs.replace(LAZY_REFERENCE_KERNEL, accept_memory=AcceptMemory.EAGER)
 
 
 def _boot(scenario: Scenario, fw: FirmwareProfile, kernel: KernelProfile) -> float:
-    return simulate(scenario, fw, kernel).boot_time_s
+    return float(simulate(scenario, fw, kernel).boot_time_s[0])
 
 
 def _snp_128g(kernel: KernelProfile) -> float:
-    return _boot(Scenario(platform="snp", ram_bytes=128 * GiB), _opt_in_firmware(), kernel)
+    return _boot(Scenario(platform=Platform.SNP, ram_bytes=128 * GiB), _opt_in_firmware(), kernel)
 
 
 def _tdx_accept_90g(vcpus: int) -> float:
-    return COST_MODELS["tdx"].accept_seconds(90 * GiB, SMALL_PAGE, vcpus)
+    return float(COST_MODELS[Platform.TDX].accept_seconds(90 * GiB, SMALL_PAGE, vcpus))
 
 
 def _tdx_4g_ratio() -> float:
-    s = Scenario(platform="tdx", ram_bytes=4 * GiB, vcpus=1)
+    s = Scenario(platform=Platform.TDX, ram_bytes=4 * GiB, vcpus=1)
     accept_all_4k = FirmwareProfile(
         name="tdvf-accept-all-4k",
         description="TDVF accepting all memory with 4 KiB accepts",
-        platforms=["tdx"],
-        pre_accept="all",
-        handover="never",
-        accept_page_size="4K",
-        accept_vcpus="bsp",  # TDVF accepted on the BSP only before edk2 commit 451521c
+        platforms=[Platform.TDX],
+        pre_accept=PreAccept.ALL,
+        handover=HandOver.NEVER,
+        accept_page_size=PageSize.SMALL,
+        accept_vcpus=AcceptVcpus.BSP,  # TDVF accepted on the BSP only before edk2 commit 451521c
     )
     eager = _boot(s, accept_all_4k, LAZY_REFERENCE_KERNEL)
-    lazy = _boot(s, lazy_reference_firmware("tdx"), LAZY_REFERENCE_KERNEL)
+    lazy = _boot(s, lazy_reference_firmware(Platform.TDX), LAZY_REFERENCE_KERNEL)
     return eager / lazy
 
 
@@ -152,3 +161,53 @@ def calibrate(platform: str | None = None) -> list[CalibrationRow]:
         for m in MEASUREMENTS
         if platform is None or m.platform == platform
     ]
+
+
+@dataclass(frozen=True)
+class ValidationRow:
+    """One measurement against the model, with the tolerance it is held to."""
+
+    name: str
+    platform: str
+    conditions: str
+    source: str
+    unit: str
+    measured: float
+    model: float
+    error: float
+    tolerance: float
+
+    @property
+    def ok(self) -> bool:
+        return abs(self.error) <= self.tolerance
+
+
+@dataclass(frozen=True)
+class Validation:
+    rows: tuple[ValidationRow, ...]
+    cost_models: dict[str, CostModel]
+
+    @property
+    def failed(self) -> int:
+        return sum(not r.ok for r in self.rows)
+
+
+def validate(platform: str | None = None, tolerance: float | None = None) -> Validation:
+    """`uefi-accept validate`: every measurement, each row's own tolerance unless one is given."""
+    rows = []
+    for row in calibrate(platform):
+        m = row.measurement
+        rows.append(
+            ValidationRow(
+                name=m.name,
+                platform=m.platform,
+                conditions=m.conditions,
+                source=m.source,
+                unit=m.unit,
+                measured=m.measured,
+                model=row.model,
+                error=row.error,
+                tolerance=m.tolerance if tolerance is None else tolerance,
+            )
+        )
+    return Validation(tuple(rows), dict(COST_MODELS))

@@ -15,14 +15,38 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any, Literal
 
-from uefi_accept.engine import SCHEMA_VERSION
-from uefi_accept.golden import CellFacts, cell_facts
+from uefi_accept.analyses.matrix import CellResult, MatrixResult
+from uefi_accept.inputs.documents import SCHEMA_VERSION
+from uefi_accept.model.verdict import Verdict
 from uefi_accept.units import format_size
-from uefi_accept.verdict import CellResult, MatrixResult
 
 Side = Literal["kernel", "firmware"]
 # Why a step counts as a regression, in the order the report gives them.
 WORSE_VERDICT, LESS_USABLE, SLOWER = "verdict", "usable_bytes", "boot_time_s"
+
+
+@dataclass(frozen=True)
+class CellFacts:
+    """The facts of one cell an upgrade step compares."""
+
+    verdict: Verdict
+    boot_time_s: float
+    usable_bytes: int
+    lost_bytes: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": str(self.verdict),
+            "boot_time_s": self.boot_time_s,
+            "usable_bytes": self.usable_bytes,
+            "lost_bytes": self.lost_bytes,
+        }
+
+
+def cell_facts(cell: CellResult) -> CellFacts:
+    """Facts of a cell, rounded the way the matrix JSON stores them."""
+    o = cell.outcome
+    return CellFacts(cell.verdict, round(o.boot_time_s, 3), o.usable_bytes, o.lost_bytes)
 
 
 def worse_fields(before: CellFacts, after: CellFacts, slow_ratio: float) -> tuple[str, ...]:

@@ -20,7 +20,7 @@ from pathlib import PurePath, PureWindowsPath
 from typing import Any
 
 from uefi_accept.errors import InputError
-from uefi_accept.logparse import kernel_version_tuple
+from uefi_accept.inputs.bootlog import kernel_version_tuple
 
 # The release that added unaccepted memory support and the protocol call
 # (the call is commit c0461bd16666, merged for v6.5 with the support itself).

@@ -17,17 +17,21 @@ from __future__ import annotations
 import bisect
 import enum
 import re
-import textwrap
 from dataclasses import dataclass
 from typing import Any
 
-from uefi_accept.logparse import BootLog, E820Entry, E820Kind, LogWarning, kernel_version_tuple
-from uefi_accept.memmap import LINUX_TYPE_NAMES, RAM_TYPES, EfiMemoryType, MemoryDescriptor
+from uefi_accept.inputs.bootlog import (
+    BootLog,
+    E820Entry,
+    E820Kind,
+    LogWarning,
+    kernel_version_tuple,
+)
+from uefi_accept.model.memmap import LINUX_TYPE_NAMES, RAM_TYPES, EfiMemoryType, MemoryDescriptor
 from uefi_accept.units import format_size
 
 SCHEMA_VERSION = 1
 SUPPORT_SINCE = (6, 5, 0)  # unaccepted memory support landed in Linux 6.5
-TEXT_WIDTH = 79
 
 # EFI types that are DRAM the guest owns, whoever uses it: what "RAM" means in
 # "lost N% of RAM". Reserved, MMIO and persistent ranges are not counted (an
@@ -40,13 +44,6 @@ EFI_RAM_TYPES = RAM_TYPES | {
     EfiMemoryType.ACPI_NVS,
 }
 E820_RAM_KINDS = frozenset({E820Kind.USABLE, E820Kind.ACPI_DATA, E820Kind.ACPI_NVS})
-
-PLATFORM_NAMES = {
-    "snp": "AMD SEV-SNP guest",
-    "sev-es": "AMD SEV-ES guest",
-    "sev": "AMD SEV guest",
-    "tdx": "Intel TDX guest",
-}
 
 
 class Verdict(enum.Enum):
@@ -97,6 +94,7 @@ class InspectReport:
             "ram_basis": self.ram_basis,
             "ram_by_type": {name: size for name, size in sorted(self.ram_by_type)},
             "ram_bytes": self.ram_bytes,
+            "kind": "inspect",
             "schema_version": SCHEMA_VERSION,
             "source": self.source,
             "unaccepted_bytes": self.unaccepted_bytes,
@@ -325,108 +323,3 @@ def _diagnose(
     elif meminfo_unaccepted is not None:
         text += f" {fs(meminfo_unaccepted)} was still unaccepted when /proc/meminfo was read."
     return Verdict.HEALTHY_LAZY, text
-
-
-# --------------------------------------------------------------------------
-# Rendering
-
-
-def _size(n: int | None) -> str:
-    return "unknown" if n is None else format_size(n)
-
-
-def _facts(report: InspectReport) -> list[tuple[str, str]]:
-    basis = {"e820": "e820 usable", "memory-line": "Memory: line", "meminfo": "MemTotal"}
-    rows = [
-        ("Platform", PLATFORM_NAMES.get(report.platform or "", "no SEV/TDX guest line in log")),
-        ("Kernel", report.kernel_version or "unknown"),
-        ("Firmware", report.firmware or "unknown"),
-    ]
-    if report.accept_memory:
-        rows.append(("accept_memory", report.accept_memory))
-    ram = _size(report.ram_bytes)
-    if report.ram_basis:
-        ram += f" (from the {'EFI map' if report.ram_basis == 'efi' else 'e820 table'})"
-    rows.append(("RAM", ram))
-    rows.append(("Unaccepted (type 15)", _size(report.unaccepted_bytes)))
-    usable = _size(report.usable_bytes)
-    if report.usable_basis:
-        usable += f" ({basis[report.usable_basis]})"
-    rows.append(("Usable by the kernel", usable))
-    rows.append(("Lost", _size(report.lost_bytes)))
-    if report.meminfo_unaccepted is not None:
-        rows.append(("meminfo Unaccepted", _size(report.meminfo_unaccepted)))
-    if report.unsupported_message:
-        rows.append(("EFI stub", "has unaccepted memory, but kernel does not support it"))
-    return rows
-
-
-def render_inspect_text(report: InspectReport) -> str:
-    """A plain-text summary; no line is wider than 79 columns."""
-    out: list[str] = []
-
-    def emit(text: str, indent: str = "", hang: str = "  ") -> None:
-        out.extend(
-            textwrap.wrap(
-                text,
-                width=TEXT_WIDTH,
-                initial_indent=indent,
-                subsequent_indent=indent + hang,
-                break_long_words=True,
-                break_on_hyphens=False,
-            )
-            or [indent]
-        )
-
-    emit(f"Boot log: {report.source}")
-    label_width = 22
-    for label, value in _facts(report):
-        emit(f"{label + ':':<{label_width}}{value}", "  ", " " * label_width)
-    if report.ram_by_type:
-        emit("Memory by type:", "  ")
-        width = max(len(name) for name, _ in report.ram_by_type) + 2
-        width = min(width, 30)
-        for name, size in report.ram_by_type:
-            emit(f"{name:<{width}}{format_size(size):>10}", "    ", " " * width)
-    emit(f"Diagnosis: {report.diagnosis}", "", "  ")
-    if report.warnings:
-        emit(f"Warnings ({len(report.warnings)}):")
-        for w in report.warnings:
-            emit(str(w), "  ", "  ")
-    return "\n".join(out) + "\n"
-
-
-def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def render_inspect_markdown(report: InspectReport) -> str:
-    """The same facts as a Markdown document."""
-    lines = [
-        f"# Boot log: `{report.source.replace('`', '')}`",
-        "",
-        f"**Diagnosis** ({report.verdict.value}): {_md(report.diagnosis)}",
-        "",
-        "| fact | value |",
-        "|---|---|",
-    ]
-    lines += [f"| {_md(label)} | {_md(value)} |" for label, value in _facts(report)]
-    if report.ram_by_type:
-        lines += ["", "| memory type | size | bytes |", "|---|---:|---:|"]
-        lines += [
-            f"| {_md(name)} | {format_size(size)} | {size} |" for name, size in report.ram_by_type
-        ]
-    if report.warnings:
-        lines += ["", "## Warnings", ""]
-        lines += [f"- line {w.line}: {_md(w.message)}" for w in report.warnings]
-    return "\n".join(lines) + "\n"
-
-
-__all__ = [
-    "InspectReport",
-    "Verdict",
-    "covered_bytes",
-    "inspect_boot_log",
-    "render_inspect_markdown",
-    "render_inspect_text",
-]

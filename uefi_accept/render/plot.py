@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from uefi_accept.errors import InputError
 
 if TYPE_CHECKING:
-    from uefi_accept.sweep import SweepResult
+    from uefi_accept.analyses.sweep import SweepResult
 
 FORMATS = (".svg", ".png", ".pdf")
 INSTALL_HINT = "pip install 'uefi-accept[plot]'"
@@ -37,7 +37,7 @@ def _size_label(gib: float) -> str:
 
 def check_path(path: str) -> None:
     """Fail before any work on a file type or place we cannot write."""
-    from uefi_accept.options import output_target
+    from uefi_accept.inputs.files import output_target
 
     output_target(path, "--plot")
     if Path(path).suffix.lower() not in FORMATS:
@@ -136,7 +136,7 @@ def plot_sweep(result: SweepResult, path: str) -> None:
         if path.lower().endswith(".pdf"):
             metadata = {"CreationDate": None, "ModDate": None}
         # Whole file or none, like every other output (cli.write_output).
-        from uefi_accept.options import atomic_write
+        from uefi_accept.inputs.files import atomic_write
 
         fmt = Path(path).suffix.lower()[1:]
         atomic_write(

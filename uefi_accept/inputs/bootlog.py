@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from uefi_accept.errors import InputError
-from uefi_accept.memmap import (
+from uefi_accept.model.memmap import (
     LEGACY_TYPE_NAMES,
     LINUX_TYPE_NAMES,
     EfiMemoryType,

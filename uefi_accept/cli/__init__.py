@@ -1,0 +1,74 @@
+"""Command line: parse, call an analysis, render, write; map errors to exit codes.
+
+Command modules import only click at top level, so `uefi-accept --help`
+starts without numpy or rich.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from uefi_accept import __version__
+from uefi_accept.cli.check import check, upgrades
+from uefi_accept.cli.inspect import inspect
+from uefi_accept.cli.options import EXIT_CODES_HELP
+from uefi_accept.cli.profiles import profiles
+from uefi_accept.cli.run import matrix, run
+from uefi_accept.cli.sweep import sweep
+from uefi_accept.cli.validate import validate
+from uefi_accept.errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, InputError
+
+
+@click.group(epilog=EXIT_CODES_HELP, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="uefi-accept")
+@click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
+def cli(debug: bool) -> None:
+    """Which firmware x kernel combinations boot fast, slow, lose memory, run
+    out of memory or crash, when memory is handed over unaccepted (UEFI memory
+    type 15) in SEV-SNP and TDX guests."""
+
+
+for command in (matrix, run, profiles, check, upgrades, validate, sweep, inspect):
+    cli.add_command(command)
+
+
+def _error(message: str) -> None:
+    """One line on stderr, whatever the terminal's encoding."""
+    line = f"uefi-accept: {message}".replace("\n", " ").replace("\r", " ")
+    sys.stderr.buffer.write(line.encode("utf-8", errors="replace") + b"\n")
+    sys.stderr.flush()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: one-line errors with documented exit codes, no tracebacks."""
+    args = sys.argv[1:] if argv is None else argv
+    if not args:
+        click.echo(cli.get_help(click.Context(cli, info_name="uefi-accept")))
+        sys.exit(0)
+    debug = "--debug" in args
+    try:
+        code = cli.main(args=args, prog_name="uefi-accept", standalone_mode=False)
+    except InputError as exc:
+        _error(f"error: {exc.one_line()}")
+        sys.exit(EXIT_INPUT)
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        _error("interrupted")
+        sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException as exc:
+        _error(f"error: {exc.format_message()} (see --help)")
+        sys.exit(exc.exit_code if exc.exit_code else EXIT_INPUT)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence
+        if debug:
+            raise
+        _error(f"internal error: {type(exc).__name__}: {exc} (run with --debug)")
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(code if isinstance(code, int) else 0)

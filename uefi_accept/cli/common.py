@@ -1,0 +1,214 @@
+"""What several commands do the same way: turn options into a scenario and
+profiles, and write a rendered result. Imports the model lazily."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from uefi_accept.errors import InputError
+from uefi_accept.render import SUFFIX_FORMAT, Format, Kind
+
+if TYPE_CHECKING:
+    from uefi_accept.inputs.bootlog import BootLog
+    from uefi_accept.model.profiles import FirmwareProfile, KernelProfile
+    from uefi_accept.model.scenario import Scenario
+
+
+def warn(message: str) -> None:
+    click.echo(f"uefi-accept: warning: {message}", err=True)
+
+
+def _given(name: str) -> bool:
+    """The option was set on the command line (not left at its default)."""
+    ctx = click.get_current_context(silent=True)
+    return ctx is not None and ctx.get_parameter_source(name) not in (
+        None,
+        click.core.ParameterSource.DEFAULT,
+    )
+
+
+def build_scenario(kw: dict[str, Any], log: BootLog | None = None) -> Scenario:
+    """The Scenario the options describe; with a boot log (--memmap), its RAM
+    and, unless --platform was given, its platform come from the log."""
+    from uefi_accept.model.firmware import handover_ram_bytes
+    from uefi_accept.model.profiles import MIN_PRE_ACCEPT
+    from uefi_accept.model.scenario import (
+        LARGE_PAGE,
+        MIN_RAM,
+        SMALL_PAGE,
+        Layout,
+        Loader,
+        Platform,
+        Scenario,
+        max_ram,
+    )
+
+    platform = Platform(kw["platform"].lower())
+    layout = Layout(kw["layout"].lower())
+    ram = kw["ram"]
+    if log is not None:
+        for key in ("ram", "pre_accept", "layout"):
+            if _given(key):
+                raise InputError(
+                    "not with --memmap: the log's memory map sets it",
+                    field="--" + key.replace("_", "-"),
+                )
+        ram = handover_ram_bytes(log.efi_map)
+        if not _given("platform") and log.platform in ("snp", "tdx"):
+            platform = Platform(log.platform)
+    if ram < MIN_RAM:
+        if log is not None:
+            raise InputError(
+                "the map holds less than the 128M of RAM a guest needs", source=log.source
+            )
+        raise InputError("a confidential VM needs at least 128M of RAM", field="--ram")
+    if log is None and ram > max_ram(layout):
+        raise InputError(
+            f"beyond the 52-bit physical address limit (at most {max_ram(layout) >> 30}G "
+            f"with the {layout} layout)",
+            field="--ram",
+        )
+    pre = kw.get("pre_accept")
+    if pre is not None and pre < MIN_PRE_ACCEPT:
+        raise InputError(
+            f"below the {MIN_PRE_ACCEPT >> 20}M the firmware needs for itself",
+            field="--pre-accept",
+        )
+    if pre is not None and pre > ram:
+        raise InputError("more than the VM's RAM", field="--pre-accept")
+    return Scenario(
+        platform=platform,
+        ram_bytes=ram,
+        vcpus=kw["vcpus"],
+        layout=layout,
+        loader=Loader(kw["loader"].lower()),
+        host_page_size=SMALL_PAGE if kw["host_page_size"].upper() == "4K" else LARGE_PAGE,
+        pre_accept=pre,
+        slow_ratio=kw["slow_ratio"],
+        degraded_fraction=kw["degraded_fraction"],
+    )
+
+
+def load_memmap(path: str) -> BootLog:
+    """Parse a boot log for --memmap; warnings go to stderr, no map is an error."""
+    from uefi_accept.inputs.bootlog import parse_boot_log
+    from uefi_accept.inputs.files import read_text, source_name
+
+    source = source_name(path)
+    log = parse_boot_log(read_text(path), source)
+    for w in log.warnings:
+        warn(f"{source}:{w.line}: {w.message}")
+    if not log.efi_map:
+        raise InputError(
+            "no EFI memory map in this log (boot with efi=debug to print it)", source=source
+        )
+    return log
+
+
+def kernel_config_profiles(paths: tuple[str, ...], version: str | None) -> list[KernelProfile]:
+    from uefi_accept.inputs.profile_files import kernel_profile_from_config
+
+    if version is not None and not paths:
+        raise InputError("only applies to --kernel-config files", field="--kernel-version")
+    return [kernel_profile_from_config(Path(p), version) for p in paths]
+
+
+def memmap_firmware(scenario: Scenario, source: str) -> FirmwareProfile:
+    """The firmware row for a real map: it handed over what the log shows."""
+    from uefi_accept.inputs.files import source_name
+    from uefi_accept.model.profiles import AcceptVcpus, FirmwareProfile, HandOver, PreAccept
+    from uefi_accept.model.scenario import Platform
+
+    tdx = scenario.platform == Platform.TDX
+    return FirmwareProfile(
+        name="memmap",
+        description=f"the firmware that printed the EFI memory map in {source_name(source)}",
+        platforms=[scenario.platform],
+        pre_accept=PreAccept.ALL,
+        handover=HandOver.ALWAYS,
+        accept_vcpus=AcceptVcpus.ALL if tdx else AcceptVcpus.BSP,
+    )
+
+
+def resolve_rows_and_columns(
+    fw_refs: tuple[str, ...],
+    kernel_refs: tuple[str, ...],
+    scenario: Scenario,
+    extra_kernels: list[KernelProfile] | None = None,
+    default_fw: list[FirmwareProfile] | None = None,
+) -> tuple[list[FirmwareProfile], list[KernelProfile]]:
+    """Firmware rows and kernel columns from --fw/--kernel (built-in names or
+    paths; the built-in 3 x 3 by default), each name at most once."""
+    from uefi_accept.inputs.profile_files import FIRMWARE_ORDER, KERNEL_ORDER, resolve_profile
+
+    platform = scenario.platform
+    if fw_refs or default_fw is None:
+        fws = [resolve_profile(r, "firmware", platform) for r in fw_refs or FIRMWARE_ORDER]
+    else:
+        fws = list(default_fw)
+    extra = list(extra_kernels or [])
+    default_kernels = () if extra else KERNEL_ORDER
+    ks = [resolve_profile(r, "kernel", platform) for r in kernel_refs or default_kernels] + extra
+    for names, option in (([p.name for p in fws], "--fw"), ([p.name for p in ks], "--kernel")):
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise InputError(f"profile named twice: {', '.join(dupes)}", field=option)
+    return fws, ks  # type: ignore[return-value]
+
+
+def output_format(fmt: str | None, output: str | None, kind: Kind) -> Format:
+    """--format, or what the -o file's suffix says; a contradiction is an error."""
+    from uefi_accept.render import FORMATS
+
+    suffix = Path(output).suffix.lower() if output and output != "-" else ""
+    implied = SUFFIX_FORMAT.get(suffix)
+    if fmt is not None:
+        chosen = Format(fmt.lower())
+        if implied is not None and implied != chosen and chosen != Format.TABLE:
+            raise InputError(
+                f"--format {chosen} contradicts the file name ({suffix} is {implied})",
+                field="-o",
+            )
+        if implied is not None and chosen == Format.TABLE:
+            raise InputError(
+                f"--format table draws for a terminal; {output} asks for {implied}",
+                field="-o",
+            )
+        return chosen
+    if implied is not None and implied in FORMATS[kind]:
+        return implied
+    return Format.TEXT if output and output != "-" else Format.TABLE
+
+
+def emit(kind: Kind, result: Any, fmt: Format, output: str | None) -> None:
+    """Render and write: standard output, or a file written whole."""
+    from uefi_accept.render import render
+
+    text = render(kind, result, fmt)
+    if output is None or output == "-":
+        write_stdout(text)
+    else:
+        from uefi_accept.inputs.files import write_text_file
+
+        write_text_file(text, output)
+
+
+def write_stdout(text: str) -> None:
+    """To standard output; a reader that went away (`| head -1`) ends the
+    output quietly, and the command still exits with its own code."""
+    from uefi_accept.inputs.files import StdoutError
+    from uefi_accept.inputs.files import write_stdout as write
+
+    try:
+        write(text)
+    except BrokenPipeError:
+        # Nothing more can reach the reader; keep the interpreter's final flush quiet.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except StdoutError as exc:
+        raise InputError(f"cannot write to standard output: {exc}") from None

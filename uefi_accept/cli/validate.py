@@ -1,0 +1,44 @@
+"""`uefi-accept validate`: the cost model against published measurements."""
+
+from __future__ import annotations
+
+import click
+
+from uefi_accept.cli.options import EXIT_CODES_HELP, FractionType, format_option, output_option
+from uefi_accept.errors import EXIT_CHANGED, EXIT_OK
+from uefi_accept.render import Kind
+
+
+@click.command(epilog=EXIT_CODES_HELP)
+@click.option(
+    "--platform",
+    type=click.Choice(["snp", "tdx"], case_sensitive=False),
+    default=None,
+    help="Only this platform's measurements (default: all).",
+)
+@click.option(
+    "--tolerance",
+    type=FractionType(10.0),
+    default=None,
+    help="Allowed relative error for every row, e.g. 0.1 or 10% "
+    "(default: each row's own, 20% unless stated).",
+)
+@format_option(Kind.VALIDATION)
+@output_option
+def validate(
+    platform: str | None, tolerance: float | None, fmt: str | None, output: str | None
+) -> int:
+    """The cost model against every published measurement it is built on.
+
+    One row per measurement: source, conditions, measured figure, the model's
+    figure (through the same engine and one cost model per platform) and the
+    relative error. Exits 1 when any row is off by more than its tolerance."""
+    from uefi_accept.analyses.calibration import validate as run_validation
+    from uefi_accept.cli.common import emit, output_format
+
+    if tolerance is not None and tolerance <= 0:
+        raise click.BadParameter("must be above 0", param_hint="'--tolerance'")
+    out_fmt = output_format(fmt, output, Kind.VALIDATION)
+    result = run_validation(platform.lower() if platform else None, tolerance)
+    emit(Kind.VALIDATION, result, out_fmt, output)
+    return EXIT_CHANGED if result.failed else EXIT_OK

@@ -1,0 +1,63 @@
+"""Rendering: one result kind, one format, one function.
+
+`render(kind, result, fmt)` is the only way output is made. JSON and CSV
+write their own documents; text, Markdown and the terminal view lay out the
+format-neutral report that `views` builds for each kind. Only click-free,
+light modules are imported here; rich and the views load on first use.
+"""
+
+from __future__ import annotations
+
+import enum
+from importlib import import_module
+from typing import Any
+
+
+class Format(enum.StrEnum):
+    TABLE = "table"  # the terminal view: rich tables and colour
+    TEXT = "text"  # ASCII, no colour, 79 columns
+    MARKDOWN = "markdown"
+    JSON = "json"
+    CSV = "csv"
+
+
+class Kind(enum.StrEnum):
+    RUN = "run"
+    MATRIX = "matrix"
+    CHECK = "check"
+    UPGRADES = "upgrades"
+    SWEEP = "sweep"
+    VALIDATION = "validation"
+    INSPECT = "inspect"
+    PROFILES = "profiles"
+
+
+_BLOCK_FORMATS = (Format.TABLE, Format.TEXT, Format.MARKDOWN)
+FORMATS: dict[Kind, tuple[Format, ...]] = {
+    kind: (*_BLOCK_FORMATS, Format.JSON) for kind in Kind
+} | {Kind.SWEEP: (*_BLOCK_FORMATS, Format.JSON, Format.CSV)}
+# What an output file's name says about its format (`-o report.md`).
+SUFFIX_FORMAT = {
+    ".json": Format.JSON,
+    ".md": Format.MARKDOWN,
+    ".markdown": Format.MARKDOWN,
+    ".txt": Format.TEXT,
+    ".text": Format.TEXT,
+    ".csv": Format.CSV,
+}
+_BLOCK_RENDERER = {
+    Format.TABLE: "uefi_accept.render.terminal",
+    Format.TEXT: "uefi_accept.render.text",
+    Format.MARKDOWN: "uefi_accept.render.markdown",
+}
+
+
+def render(kind: Kind, result: Any, fmt: Format) -> str:
+    """`result` (of `kind`) as text in `fmt`."""
+    if fmt not in FORMATS[kind]:
+        raise ValueError(f"{kind} has no {fmt} output")
+    if fmt in _BLOCK_RENDERER:
+        report = getattr(import_module("uefi_accept.render.views"), kind.value)(result)
+        return import_module(_BLOCK_RENDERER[fmt]).render(report)  # type: ignore[no-any-return]
+    module = import_module(f"uefi_accept.render.{fmt.value}")
+    return getattr(module, kind.value)(result)  # type: ignore[no-any-return]

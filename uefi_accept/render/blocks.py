@@ -1,0 +1,137 @@
+"""What a report is made of, before it has a format: headings, paragraphs,
+facts, tables and diffs. `views` builds these from results; the text,
+Markdown and terminal renderers lay them out. JSON and CSV do not use them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+# A run of text and its style (rich style names; plain formats drop them).
+Span = tuple[str, str | None]
+Justify = Literal["left", "right", "center"]
+
+
+def spans(*parts: str | Span) -> tuple[Span, ...]:
+    return tuple((p, None) if isinstance(p, str) else p for p in parts)
+
+
+def plain(text_spans: tuple[Span, ...]) -> str:
+    return "".join(t for t, _ in text_spans)
+
+
+@dataclass(frozen=True)
+class Heading:
+    text: str
+    level: int = 1
+
+
+@dataclass(frozen=True)
+class Para:
+    """Prose, wrapped to the width of the format: a paragraph (level 0), an
+    item of a list (1) or a sub-item (2); items follow each other tightly."""
+
+    text: tuple[Span, ...]
+    level: int = 0
+
+    @classmethod
+    def of(cls, *parts: str | Span, level: int = 0) -> Para:
+        return cls(spans(*parts), level)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Label: value lines."""
+
+    rows: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    justify: Justify = "left"
+    # Repeated in every block when a wide table is split into column blocks.
+    key: bool = False
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One table cell: lines of spans."""
+
+    lines: tuple[tuple[Span, ...], ...]
+
+    @classmethod
+    def of(cls, *lines: str | tuple[Span, ...]) -> Cell:
+        return cls(tuple(spans(x) if isinstance(x, str) else x for x in lines))
+
+    @property
+    def texts(self) -> list[str]:
+        return [plain(line) for line in self.lines]
+
+    @property
+    def width(self) -> int:
+        return max((len(t) for t in self.texts), default=0)
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    title: str | None = None
+    # Rule between rows (multi-line cells read better with one).
+    lines: bool = False
+
+
+@dataclass(frozen=True)
+class Diff:
+    """An explanation that changed: the old words and the new."""
+
+    label: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """A boot's events: (start s, duration s, bytes, step, what happened)."""
+
+    events: tuple[tuple[float, float, int, str, str], ...]
+
+
+Block = Heading | Para | Facts | Table | Diff | Timeline
+
+
+@dataclass
+class Report:
+    blocks: list[Block] = field(default_factory=list)
+
+    def add(self, *blocks: Block) -> Report:
+        self.blocks.extend(blocks)
+        return self
+
+
+def column_blocks(table: Table, width: int) -> list[list[int]]:
+    """Column indexes per block so each block fits `width` as an ASCII box
+    (`| a | b |`: every column costs its width plus 3, plus 1): the key
+    columns in every block, the others in order, never split or wrapped."""
+    widths = [
+        max([len(c.header), *(row[i].width for row in table.rows)])
+        for i, c in enumerate(table.columns)
+    ]
+    keys = [i for i, c in enumerate(table.columns) if c.key]
+    rest = [i for i, c in enumerate(table.columns) if not c.key]
+    base = 1 + sum(widths[i] + 3 for i in keys)
+    blocks: list[list[int]] = []
+    current: list[int] = []
+    used = base
+    for i in rest:
+        cost = widths[i] + 3
+        if current and used + cost > width:
+            blocks.append(current)
+            current, used = [], base
+        current.append(i)
+        used += cost
+    if current or not blocks:
+        blocks.append(current)
+    return [sorted(keys + b) for b in blocks]
