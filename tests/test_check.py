@@ -301,7 +301,7 @@ def test_a_changed_physical_constant_fails_check(
 
 
 def test_a_changed_cost_fails_check(cli_run: Callable[..., Any], monkeypatch: pytest.MonkeyPatch):
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     from uefi_accept.model import cost
 

@@ -256,3 +256,36 @@ def test_run_takes_one_firmware_and_one_kernel(cli_run) -> None:
     assert r.code == 2 and "--fw" in r.err
     r = cli_run("run", "--fw", "deployed", "--kernel", "enlightened", "--kernel", "unenlightened")
     assert r.code == 2 and "--kernel" in r.err
+
+
+def test_no_arguments_prints_the_help(cli_run) -> None:
+    r = cli_run()
+    assert r.code == 0 and r.err == ""
+    assert r.out.startswith("Usage: uefi-accept") and "Commands:" in r.out
+    assert "Exit codes:" in r.out
+
+
+def test_ctrl_c_exits_130_quietly(cli_run, monkeypatch) -> None:
+    import uefi_accept.analyses.matrix as matrix
+
+    def interrupted(*a: object, **k: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(matrix, "evaluate_matrix", interrupted)
+    r = cli_run("matrix")
+    assert r.code == 130
+    assert r.err.strip() == "uefi-accept: interrupted" and "Traceback" not in r.err
+
+
+def test_a_closed_pipe_ends_the_output_quietly() -> None:
+    """`uefi-accept ... | head -1`: the reader leaves, the command exits as it would."""
+    args = [sys.executable, "-m", "uefi_accept", "sweep", "--ram", "1G..4T", "--points", "3000"]
+    p = subprocess.Popen(
+        [*args, "--format", "json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert p.stdout is not None and p.stderr is not None
+    assert p.stdout.read(100)
+    p.stdout.close()
+    err = p.stderr.read()
+    assert p.wait() == 0
+    assert err == b""

@@ -11,9 +11,9 @@ from uefi_accept.analyses.matrix import evaluate, evaluate_matrix
 from uefi_accept.inputs.profile_files import FIRMWARE_ORDER, KERNEL_ORDER, resolve_profile
 from uefi_accept.model.boot import simulate
 from uefi_accept.model.memmap import EfiMemoryType
+from uefi_accept.model.outcome import Verdict
 from uefi_accept.model.scenario import Layout, Loader, Scenario
 from uefi_accept.model.stub import UNIT
-from uefi_accept.model.verdict import Verdict
 from uefi_accept.units import GiB, MiB, PiB, TiB
 
 

@@ -54,3 +54,27 @@ def test_readme_documents_exit_codes(code: str) -> None:
 def test_readme_matrix_example_is_current(cli_run, platform: str) -> None:
     table = cli_run("matrix", "--platform", platform, "--format", "text").out.split("\n")[:7]
     assert "\n".join(table) in (ROOT / "README.md").read_text()
+
+
+def test_import_layers_are_kept() -> None:
+    """pyproject's import-linter contracts: model <- inputs <- analyses <- render <- cli."""
+    exe = shutil.which("lint-imports")
+    assert exe, "import-linter is a test extra"
+    r = subprocess.run([exe], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "0 broken" in r.stdout
+
+
+def test_no_import_cycles() -> None:
+    """No module imports itself back through others, counting imports inside
+    functions and under TYPE_CHECKING."""
+    import grimp
+
+    graph = grimp.build_graph("uefi_accept")
+    modules = sorted(graph.modules)
+    cycles = []
+    for m in modules:
+        for other in graph.find_modules_directly_imported_by(m):
+            if other != m and graph.chain_exists(importer=other, imported=m):
+                cycles.append(graph.find_shortest_chain(importer=other, imported=m))
+    assert not cycles, cycles

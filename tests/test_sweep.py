@@ -8,22 +8,23 @@ import io
 import json
 import subprocess
 import sys
-from dataclasses import replace
 
 import msgspec
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from msgspec.structs import replace
 
 from uefi_accept.analyses import sweep as sweep_mod
 from uefi_accept.analyses.matrix import evaluate
 from uefi_accept.analyses.sweep import sweep, sweep_values
 from uefi_accept.inputs.profile_files import FIRMWARE_ORDER, KERNEL_ORDER, resolve_profile
 from uefi_accept.model.boot import FIGURES, simulate
+from uefi_accept.model.outcome import Verdict
 from uefi_accept.model.profiles import AcceptMemory, FirmwareProfile, KernelProfile
 from uefi_accept.model.scenario import Batch, Layout, Loader, Scenario
-from uefi_accept.model.verdict import Verdict, reference_boot_times, verdict_codes
+from uefi_accept.model.verdict import reference_boot_times, verdict_codes
 from uefi_accept.units import GiB, KiB, MiB, PiB, TiB
 
 

@@ -12,8 +12,8 @@ import pytest
 from uefi_accept.analyses.matrix import evaluate_matrix
 from uefi_accept.analyses.upgrades import CellFacts, walk_upgrades, worse_fields
 from uefi_accept.inputs.profile_files import FIRMWARE_ORDER, KERNEL_ORDER, resolve_profile
+from uefi_accept.model.outcome import Verdict
 from uefi_accept.model.scenario import Scenario
-from uefi_accept.model.verdict import Verdict
 from uefi_accept.render import Format, Kind, render
 from uefi_accept.units import GiB
 

@@ -20,8 +20,8 @@ from uefi_accept.analyses.matrix import MatrixResult, evaluate_matrix, matrix_do
 from uefi_accept.errors import InputError
 from uefi_accept.inputs.documents import dump_json, to_data
 from uefi_accept.inputs.golden import Golden, load_golden
+from uefi_accept.model.outcome import Verdict
 from uefi_accept.model.scenario import Scenario
-from uefi_accept.model.verdict import Verdict
 
 DEFAULT_TOLERANCE = 0.05
 

@@ -6,8 +6,6 @@ reference boot.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import msgspec
 
 from uefi_accept.inputs.documents import (
@@ -20,14 +18,14 @@ from uefi_accept.inputs.documents import (
 )
 from uefi_accept.model.boot import BootOutcome, simulate
 from uefi_accept.model.memmap import MemoryDescriptor
+from uefi_accept.model.outcome import VERDICTS, Verdict
 from uefi_accept.model.profiles import FirmwareProfile, KernelProfile, profile_to_dict
 from uefi_accept.model.scenario import Batch, Scenario
 from uefi_accept.model.timeline import reason_sentence
-from uefi_accept.model.verdict import VERDICTS, Verdict, reference_boot_times, verdict_codes
+from uefi_accept.model.verdict import reference_boot_times, verdict_codes
 
 
-@dataclass(frozen=True)
-class CellResult:
+class CellResult(msgspec.Struct, frozen=True):
     scenario: Scenario
     firmware: str
     kernel: str
@@ -41,8 +39,7 @@ class CellResult:
         return self.outcome.boot_time_s / self.reference_boot_time_s
 
 
-@dataclass(frozen=True)
-class MatrixResult:
+class MatrixResult(msgspec.Struct, frozen=True):
     scenario: Scenario
     firmware: tuple[str, ...]
     kernels: tuple[str, ...]

@@ -9,17 +9,19 @@ finds each verdict change between neighbouring points and narrows it to 1 MiB
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property
 
+import msgspec
 import numpy as np
 
 from uefi_accept.model.boot import Boots, simulate
+from uefi_accept.model.outcome import VERDICTS, Verdict
 from uefi_accept.model.profiles import FirmwareProfile, KernelProfile
 from uefi_accept.model.ranges import round_up
 from uefi_accept.model.scenario import Batch, Scenario
 from uefi_accept.model.timeline import reason_sentence
-from uefi_accept.model.verdict import VERDICTS, Verdict, reference_boot_times, verdict_codes
+from uefi_accept.model.verdict import reference_boot_times, verdict_codes
 from uefi_accept.units import MiB
 
 Array = np.ndarray
@@ -76,10 +78,10 @@ def scenario_with(scenario: Scenario, param: str, value: int) -> Scenario:
     """The scenario at one value of the swept parameter."""
     field = PARAMS[param][0]
     if field == "ram_bytes":
-        return replace(scenario, ram_bytes=int(value))
+        return msgspec.structs.replace(scenario, ram_bytes=int(value))
     if field == "vcpus":
-        return replace(scenario, vcpus=int(value))
-    return replace(scenario, pre_accept=int(value))
+        return msgspec.structs.replace(scenario, vcpus=int(value))
+    return msgspec.structs.replace(scenario, pre_accept=int(value))
 
 
 def evaluate_points(

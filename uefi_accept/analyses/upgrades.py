@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from uefi_accept.analyses.matrix import CellResult, MatrixResult
 from uefi_accept.inputs.documents import SCHEMA_VERSION
-from uefi_accept.model.verdict import Verdict
+from uefi_accept.model.outcome import Verdict
 from uefi_accept.units import format_size
 
 Side = Literal["kernel", "firmware"]

@@ -9,13 +9,12 @@ a schema version; a rename or removal bumps it.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, Literal
 
 import msgspec
 
+from uefi_accept.model.outcome import Verdict
 from uefi_accept.model.scenario import MAX_VCPUS, MIN_RAM, Layout, Loader, Platform
-from uefi_accept.model.verdict import Verdict
 
 SCHEMA_VERSION = 1
 # Bounds that keep every figure finite and every size within int64.
@@ -92,8 +91,10 @@ def to_data(doc: Any) -> Any:
     return msgspec.to_builtins(doc)
 
 
+_ENCODER = msgspec.json.Encoder(order="sorted")
+
+
 def dump_json(data: Any) -> str:
-    """The contract's bytes: sorted keys, indent 2, trailing newline."""
-    if isinstance(data, msgspec.Struct):
-        data = to_data(data)
-    return json.dumps(data, sort_keys=True, indent=2) + "\n"
+    """The contract's bytes: sorted keys, indent 2, trailing newline (msgspec's
+    encoder: the standard library's indents in pure Python, 20x slower)."""
+    return msgspec.json.format(_ENCODER.encode(data), indent=2).decode("utf-8") + "\n"

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import secrets
 import stat
 import sys
 import zlib
@@ -129,7 +128,7 @@ def atomic_write(output: str, write: Callable[[str], None], suffix: str = ".tmp"
             raise InputError(f"cannot write: {exc.strerror}", source=output) from None
         return
     _remove_stale_temporaries(path)
-    tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}{suffix}"
+    tmp = path.parent / f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}{suffix}"
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         os.close(fd)

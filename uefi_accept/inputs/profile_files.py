@@ -4,11 +4,10 @@ errors that name the file and the field."""
 
 from __future__ import annotations
 
-import json
+import os
 import re
 import tomllib
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +67,8 @@ def load_profile_file(path: Path, kind: str) -> Profile:
 
         text = raw.decode("utf-8", errors="replace")
         return profile_from_data(kernel_fields_from_config(text, source), kind, source)
+    import json
+
     try:
         text = raw.decode("utf-8")
         data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
@@ -97,18 +98,32 @@ def kernel_profile_from_config(path: Path, version: str | None = None) -> Kernel
     return profile_from_data(fields, "kernel", source)  # type: ignore[return-value]
 
 
+# The built-ins ship as package data beside the code (uefi_accept/profiles/KIND/).
+BUILTIN_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "profiles")
+
+
+@cache
+def _builtin_file(kind: str, file_name: str) -> Profile:
+    with open(os.path.join(BUILTIN_DIR, kind, file_name), "rb") as fh:
+        data = tomllib.load(fh)
+    return profile_from_data(data, kind, f"builtin:{kind}/{file_name}")
+
+
 @cache
 def builtin_profiles(kind: str) -> tuple[Profile, ...]:
     """Every built-in profile of a kind, in file-name order."""
-    folder = resources.files("uefi_accept").joinpath("profiles", kind)
-    files = sorted((f for f in folder.iterdir() if f.name.endswith(".toml")), key=lambda f: f.name)
-    return tuple(
-        profile_from_data(tomllib.loads(f.read_text("utf-8")), kind, f"builtin:{kind}/{f.name}")
-        for f in files
-    )
+    names = sorted(f for f in os.listdir(os.path.join(BUILTIN_DIR, kind)) if f.endswith(".toml"))
+    return tuple(_builtin_file(kind, f) for f in names)
 
 
 def builtin(kind: str, name: str, platform: Platform) -> Profile | None:
+    """A built-in by name for a platform. Files are named NAME.toml or
+    NAME-PLATFORM.toml, so only the candidates are read."""
+    for file_name in (f"{name}-{platform}.toml", f"{name}.toml"):
+        if os.path.exists(os.path.join(BUILTIN_DIR, kind, file_name)):
+            p = _builtin_file(kind, file_name)
+            if p.name == name and platform in p.platforms:
+                return p
     return next(
         (p for p in builtin_profiles(kind) if p.name == name and platform in p.platforms), None
     )

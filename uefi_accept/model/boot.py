@@ -8,13 +8,14 @@ one is a single VM; a sweep is one batch over all its points.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from uefi_accept.model import firmware, kernel, stub, timeline
 from uefi_accept.model.cost import COST_MODELS, CostModel
 from uefi_accept.model.memmap import MemoryDescriptor, MemoryMap
+from uefi_accept.model.outcome import BootOutcome, Event
 from uefi_accept.model.profiles import FirmwareProfile, KernelProfile
 from uefi_accept.model.scenario import Batch, Scenario
 from uefi_accept.model.state import Array, Boot, Crash, LostCause, StepRecord
@@ -30,48 +31,6 @@ KERNEL_STEPS: tuple[Callable[[Boot], None], ...] = (
     kernel.kernel_init,
     kernel.userspace,
 )
-
-
-@dataclass(frozen=True)
-class Event:
-    t_s: float
-    duration_s: float
-    bytes: int
-    step: str
-    what: str
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "t_s": round(self.t_s, 6),
-            "duration_s": round(self.duration_s, 6),
-            "bytes": self.bytes,
-            "step": self.step,
-            "what": self.what,
-        }
-
-
-@dataclass(frozen=True)
-class BootOutcome:
-    """What one boot did, before a verdict is given."""
-
-    ram_bytes: int
-    boot_time_s: float
-    usable_bytes: int
-    accepted_bytes: int
-    unaccepted_bytes: int
-    lost_bytes: int
-    firmware_reserved_bytes: int
-    kernel_reserved_bytes: int
-    free_bytes: int
-    firmware_accepted_bytes: int
-    ebs_accepted_bytes: int
-    kernel_accepted_bytes: int
-    eager_accepted_bytes: int
-    lost_cause: str | None
-    crash: str | None
-    oom: bool
-    handover_map: tuple[MemoryDescriptor, ...]
-    events: tuple[Event, ...]
 
 
 # Figures of a BootOutcome that Boots holds as one array each.
@@ -92,30 +51,46 @@ FIGURES = (
 )
 
 
-@dataclass(frozen=True)
 class Boots:
-    """Every point's boot of one firmware x kernel combination."""
+    """Every point's boot of one firmware x kernel combination: one array per
+    figure (boots.usable_bytes, ...), the step records, the crashes."""
 
-    batch: Batch
-    fw: FirmwareProfile
-    kernel: KernelProfile
-    records: tuple[StepRecord, ...]
-    figures: dict[str, Array]
-    lost_cause: LostCause | None
-    crash: Array  # Crash codes
-    crash_addr: Array
-    oom: Array
-    handover: MemoryMap
+    def __init__(
+        self,
+        batch: Batch,
+        fw: FirmwareProfile,
+        kernel: KernelProfile,
+        records: tuple[StepRecord, ...],
+        figures: dict[str, Array],
+        lost_cause: LostCause | None,
+        crash: Array,
+        crash_addr: Array,
+        oom: Array,
+        handover: MemoryMap,
+    ) -> None:
+        self.batch, self.fw, self.kernel, self.records = batch, fw, kernel, records
+        self.figures, self.lost_cause, self.handover = figures, lost_cause, handover
+        self.crash, self.crash_addr, self.oom = crash, crash_addr, oom  # Crash codes
+        for name, values in figures.items():
+            setattr(self, name, values)
+
+    if TYPE_CHECKING:
+        ram_bytes: Array
+        boot_time_s: Array
+        usable_bytes: Array
+        accepted_bytes: Array
+        unaccepted_bytes: Array
+        lost_bytes: Array
+        firmware_reserved_bytes: Array
+        kernel_reserved_bytes: Array
+        free_bytes: Array
+        firmware_accepted_bytes: Array
+        ebs_accepted_bytes: Array
+        kernel_accepted_bytes: Array
+        eager_accepted_bytes: Array
 
     def __len__(self) -> int:
         return self.batch.n
-
-    def __getattr__(self, name: str) -> Array:
-        # boots.usable_bytes and the like: one array per figure.
-        figures = self.__dict__.get("figures")
-        if figures is not None and name in figures:
-            return figures[name]
-        raise AttributeError(name)
 
     @property
     def crashed(self) -> Array:
@@ -144,14 +119,14 @@ class Boots:
         )
 
     def events(self, i: int) -> list[Event]:
-        ctx = timeline.Context(self.batch, self.fw, self.kernel, self)
+        crash = self.crash_message(i)
         return [
             Event(
                 float(r.t_s[i]),
                 float(r.duration_s[i]),
                 int(r.nbytes[i]),
                 str(r.step),
-                timeline.event_sentence(r, i, ctx),
+                timeline.event_sentence(r, i, crash),
             )
             for r in self.records
             if r.reached[i]
@@ -193,7 +168,7 @@ def simulate(
         "unaccepted_bytes": unaccepted,
         "lost_bytes": lost,
         "firmware_reserved_bytes": fw_reserved,
-        "kernel_reserved_bytes": boot.kernel_reserved.total,
+        "kernel_reserved_bytes": boot.kernel_reserved,
         "free_bytes": boot.free,
         "firmware_accepted_bytes": boot.fw_accepted,
         "ebs_accepted_bytes": boot.ebs_accepted,

@@ -7,15 +7,15 @@ Pure arithmetic on floats or numpy arrays, so sweeps can vectorise it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from uefi_accept.model.scenario import LARGE_PAGE
 from uefi_accept.units import GiB
 
 
-@dataclass(frozen=True)
-class CostModel:
+class CostModel(msgspec.Struct, frozen=True):
     platform: str
     # Seconds to accept 1 GiB on one vCPU with 2 MiB and with 4 KiB accepts.
     # SNP: page-state change through the GHCB + PVALIDATE; TDX: TDG.MEM.PAGE.ACCEPT.

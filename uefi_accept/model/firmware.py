@@ -61,6 +61,7 @@ def firmware_pre_accept(boot: Boot) -> None:
     default = boot.ram if fw.pre_accept_mode == PreAccept.ALL else boot.ram.clip(0, FOUR_GIB)
     # The firmware also accepts what it keeps for itself.
     target = boot.ram.bottom(size).where(sized, default) | boot.fw_reserved
+    boot.fw_accepted_ranges = target
     boot.unaccepted = boot.ram - target
     how = np.where(sized, "size", str(fw.pre_accept_mode))
     charge_firmware_acceptance(boot, Step.FIRMWARE_PRE_ACCEPT, target.total, how=how, size=size)
@@ -93,8 +94,9 @@ def build_efi_memory_map(boot: Boot) -> None:
     boot.efi_map = MemoryMap(
         boot.n,
         {
-            EfiMemoryType.CONVENTIONAL: boot.ram - fw_res - boot.unaccepted,
-            EfiMemoryType.UNACCEPTED: boot.unaccepted - fw_res,
+            # What the firmware accepted, less what it keeps; the rest of RAM.
+            EfiMemoryType.CONVENTIONAL: boot.fw_accepted_ranges - fw_res,
+            EfiMemoryType.UNACCEPTED: boot.unaccepted,
             EfiMemoryType.RUNTIME_SERVICES_DATA: runtime,
             EfiMemoryType.ACPI_RECLAIM: acpi,
             EfiMemoryType.ACPI_NVS: nvs,

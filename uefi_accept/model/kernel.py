@@ -33,8 +33,7 @@ def accept_memory(boot: Boot, ranges: Ranges) -> Array:
     ranges = ranges.only(boot.alive)
     guarded = (ranges.e % UNIT == 0) & (ranges.e > ranges.s)
     covering = Ranges(ranges.s, np.where(guarded, ranges.e + UNIT, ranges.e)).outer(UNIT)
-    got = boot.bitmap & covering
-    boot.bitmap = boot.bitmap - got
+    got, boot.bitmap = boot.bitmap.split(covering)
     return boot.accept(got)
 
 
@@ -74,7 +73,7 @@ def memblock_alloc(boot: Boot) -> None:
     every memblock allocation accepts what it allocates (mm/memblock.c)."""
     usable = boot.usable.total
     size = usable // 4096 * STRUCT_PAGE_PER_PAGE + usable // GiB * PAGE_TABLE_PER_GIB
-    alloc = (boot.usable - boot.kernel_reserved).top(size)
+    alloc = boot.free_ranges.top(size)
     accepted = kernel_uses(boot, alloc)
     boot.reserve(alloc)
     boot.event(
@@ -96,13 +95,14 @@ def memblock_free_all(boot: Boot) -> None:
         if k.accept_memory == AcceptMemory.EAGER:
             got = boot.bitmap.only(boot.alive)
             boot.eager_accepted = got.total
+            boot.bitmap = Ranges.empty(boot.n).where(boot.alive, boot.bitmap)
         else:
             # __free_pages_memory() frees each free range in MAX_ORDER blocks where
             # aligned; a whole block holding any unaccepted memory is deferred to the
             # unaccepted list (__free_unaccepted), smaller pieces are accepted now.
-            free = boot.usable - boot.kernel_reserved
-            got = (boot.bitmap - free.inner(MAX_ORDER_BYTES)).only(boot.alive)
-        boot.bitmap = boot.bitmap - got
+            kept, got = boot.bitmap.split(boot.free_ranges.inner(MAX_ORDER_BYTES))
+            got = got.only(boot.alive)
+            boot.bitmap = kept.where(boot.alive, boot.bitmap)
     boot.kernel_accepted = boot.kernel_accepted + boot.accept(got)
     boot.event(
         Step.MEMBLOCK_FREE_ALL,
@@ -123,7 +123,7 @@ def userspace(boot: Boot) -> None:
     """init runs: it needs min_memory free; the page allocator accepts 4 MiB
     blocks from the unaccepted list on demand (cond_accept_memory)."""
     need = boot.kernel.min_memory_bytes
-    free = boot.usable - boot.kernel_reserved
+    free = boot.free_ranges
     boot.free = boot.live(free.total)
     boot.stop_oom(free.total < need)
     # RAM the kernel believes accepted but never was: its first use is fatal.
@@ -134,7 +134,8 @@ def userspace(boot: Boot) -> None:
         shortfall = need - (free - boot.unaccepted).total
         want = np.where(shortfall > 0, round_up(shortfall, MAX_ORDER_BYTES), 0)
         got = boot.bitmap.only(boot.alive).bottom(want)
-        boot.bitmap = boot.bitmap - got
+        # The unaccepted list is taken from its head: what is left is its tail.
+        boot.bitmap = boot.bitmap.top(boot.bitmap.total - got.total)
     boot.kernel_accepted = boot.kernel_accepted + boot.accept(got)
     boot.event(
         Step.USERSPACE,

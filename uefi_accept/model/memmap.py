@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass
 
+import msgspec
 import numpy as np
 
 from uefi_accept.model.ranges import Ranges
@@ -80,8 +80,7 @@ RAM_TYPES = frozenset(
 )
 
 
-@dataclass(frozen=True, order=True)
-class MemoryDescriptor:
+class MemoryDescriptor(msgspec.Struct, frozen=True, order=True):
     """One EFI memory map entry; `end` is exclusive."""
 
     start: int

@@ -31,15 +31,6 @@ def round_up(x: Any, a: int) -> Any:
     return -((-x) // a) * a
 
 
-def _compact(values: Array, keep: Array) -> Array:
-    """Per row, the kept values (increasing along the row) first, then PAD;
-    as wide as the fullest row."""
-    out = np.where(keep, values, PAD)
-    out.sort(axis=1)
-    width = int(keep.sum(axis=1).max()) if keep.size else 0
-    return out[:, :width]
-
-
 class Ranges:
     """Per point, disjoint [start, end) ranges in address order."""
 
@@ -158,23 +149,32 @@ class Ranges:
             return self
         if self.s.shape[1] == 0 and other.s.shape[1] <= 1:
             return other
-        return _combine(self, other, np.logical_or)
+        return _combine(self, other, np.logical_or, _or)
 
     def __and__(self, other: Ranges) -> Ranges:
         if self.s.shape[1] == 0 or other.s.shape[1] == 0:
             return Ranges.empty(self.n)
-        return _combine(self, other, np.logical_and)
+        return _combine(self, other, np.logical_and, _and)
 
     def __sub__(self, other: Ranges) -> Ranges:
         if self.s.shape[1] == 0:
             return self
         if other.s.shape[1] == 0:
             return self
-        return _combine(self, other, _minus)
+        return _combine(self, other, _minus, _but)
+
+    def split(self, other: Ranges) -> tuple[Ranges, Ranges]:
+        """(self & other, self - other) from one sweep."""
+        if self.s.shape[1] == 0 or other.s.shape[1] == 0:
+            return Ranges.empty(self.n), self
+        both, rest = _combine_many(self, other, ((np.logical_and, _and), (_minus, _but)))
+        return both, rest
 
     def merged(self) -> Ranges:
         """The same bytes as few ranges as possible (any input order)."""
-        return _combine(self, Ranges.empty(self.n), np.logical_or)
+        if self.s.shape[1] <= 1:
+            return self
+        return _combine(self, Ranges.empty(self.n), np.logical_or, _or)
 
     def clip(self, lo: Any, hi: Any) -> Ranges:
         """The part of each point's set inside [lo, hi) (per point or scalar)."""
@@ -244,6 +244,49 @@ def _minus(a: Array, b: Array) -> Array:
     return a & ~b
 
 
+def _or(a: bool, b: bool) -> bool:
+    return a or b
+
+
+def _and(a: bool, b: bool) -> bool:
+    return a and b
+
+
+def _but(a: bool, b: bool) -> bool:
+    return a and not b
+
+
+def _combine_one(a: Ranges, b: Ranges, op: Callable[[bool, bool], bool]) -> Ranges:
+    """`_combine` for a batch of one point, the same sweep in plain Python: a
+    single VM (`run`, `matrix`) is a few ranges, and numpy's per-call cost
+    would dominate. The batch tests hold the two to the same answers."""
+    events: list[tuple[int, int, int]] = []
+    for side, r in ((0, a), (1, b)):
+        for s, e in zip(r.s[0].tolist(), r.e[0].tolist(), strict=True):
+            if e > s:
+                events += ((s, side, 1), (e, side, -1))
+    events.sort()
+    count = [0, 0]
+    out: list[tuple[int, int]] = []
+    start: int | None = None
+    i, n = 0, len(events)
+    while i < n:
+        x = events[i][0]
+        while i < n and events[i][0] == x:  # every end at this address, then decide
+            count[events[i][1]] += events[i][2]
+            i += 1
+        inside = op(count[0] > 0, count[1] > 0)
+        if inside and start is None:
+            start = x
+        elif not inside and start is not None:
+            out.append((start, x))
+            start = None
+    if not out:
+        return Ranges.empty(1)
+    arr = np.array(out, dtype=np.int64)
+    return Ranges(arr[:, 0].reshape(1, -1), arr[:, 1].reshape(1, -1))
+
+
 def _pad(a: Array, width: int) -> Array:
     if a.shape[1] == width:
         return a
@@ -257,37 +300,57 @@ _DA = np.array([1, -1, 0, 0], dtype=np.int16)
 _DB = np.array([0, 0, 1, -1], dtype=np.int16)
 
 
-def _combine(a: Ranges, b: Ranges, op: Callable[[Array, Array], Array]) -> Ranges:
+Ops = tuple[tuple[Callable[[Array, Array], Array], Callable[[bool, bool], bool]], ...]
+
+
+def _combine(
+    a: Ranges,
+    b: Ranges,
+    op: Callable[[Array, Array], Array],
+    op_one: Callable[[bool, bool], bool],
+) -> Ranges:
     """A boolean combination of two batches of range sets, by a sweep over the
     sorted range ends: `op(in_a, in_b)` decides each stretch between two
     consecutive ends. Empty and overlapping input ranges are fine; the result
     is merged (no two ranges touch)."""
+    return _combine_many(a, b, ((op, op_one),))[0]
+
+
+def _combine_many(a: Ranges, b: Ranges, ops: Ops) -> list[Ranges]:
+    """Several boolean combinations of the same two sets from one sweep."""
     n = a.n
+    if n == 1:
+        return [_combine_one(a, b, op_one) for _, op_one in ops]
     if a.s.shape[1] + b.s.shape[1] == 0:
-        return Ranges.empty(n)
+        return [Ranges.empty(n) for _ in ops]
     # Sort the ends once, each with its kind (a start, a end, b start, b end)
     # in the two low bits: addresses stay below 2**60.
     enc = np.concatenate([a.s << 2, (a.e << 2) | 1, (b.s << 2) | 2, (b.e << 2) | 3], axis=1)
     enc.sort(axis=1)
     kind = enc & 3
     xs = enc >> 2
-    inside = op(
-        np.cumsum(_DA[kind], axis=1, dtype=np.int16) > 0,
-        np.cumsum(_DB[kind], axis=1, dtype=np.int16) > 0,
-    )[:, :-1]
+    in_a = (np.cumsum(_DA[kind], axis=1, dtype=np.int16) > 0)[:, :-1]
+    in_b = (np.cumsum(_DB[kind], axis=1, dtype=np.int16) > 0)[:, :-1]
+    return [_ranges_of(xs, op(in_a, in_b)) for op, _ in ops]
+
+
+def _ranges_of(xs: Array, inside: Array) -> Ranges:
+    """The merged ranges of the stretches [xs[j], xs[j+1]) where `inside`."""
+    n = xs.shape[0]
     lo = xs[:, :-1]
     # The stretch [xs[j], xs[j+1]) has the state after end j. Stretches of zero
     # length (several ends at one address) hold passing states: drop them by
     # sorting the others to the front, with their state in the low bit.
     key = np.where(xs[:, 1:] > lo, (lo << 1) | inside, PAD << 1)
     key.sort(axis=1)
-    valid = key != PAD << 1
-    start = key >> 1
-    kept = (key & 1).astype(bool) & valid
-    # Each remaining stretch ends where the next begins; the last at the last end.
-    nxt = np.concatenate([start[:, 1:], np.full((n, 1), PAD, np.int64)], axis=1)
-    end = np.where(np.concatenate([valid[:, 1:], np.zeros((n, 1), bool)], axis=1), nxt, xs[:, -1:])
-    # Kept stretches in a row make one range.
-    before = np.concatenate([np.zeros((n, 1), bool), kept[:, :-1]], axis=1)
-    after = np.concatenate([kept[:, 1:], np.zeros((n, 1), bool)], axis=1)
-    return Ranges(_compact(start, kept & ~before), _compact(end, kept & ~after))
+    # The stretches left tile the line, so a range starts where its first
+    # stretch starts and ends where the next stretch starts (or at the last
+    # end): each change of state is a boundary, and they alternate start, end.
+    pad = np.full((n, 1), PAD, np.int64)
+    at = np.minimum(np.concatenate([key >> 1, pad], axis=1), xs[:, -1:])
+    kept = np.concatenate([(key & 1).astype(bool), np.zeros((n, 1), bool)], axis=1)
+    change = kept ^ np.concatenate([np.zeros((n, 1), bool), kept[:, :-1]], axis=1)
+    bounds = np.where(change, at, PAD)
+    bounds.sort(axis=1)
+    width = int(change.sum(axis=1).max()) if n else 0
+    return Ranges(bounds[:, 0:width:2], bounds[:, 1:width:2])

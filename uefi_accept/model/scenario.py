@@ -4,9 +4,9 @@ vCPUs or pre-accepted size (a sweep)."""
 from __future__ import annotations
 
 import enum
-from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+import msgspec
 import numpy as np
 
 from uefi_accept.units import GiB, MiB
@@ -55,8 +55,7 @@ def max_ram(layout: Layout) -> int:
     return MAX_PHYS_ADDR - FOUR_GIB + int(low_ram(layout, MAX_PHYS_ADDR))
 
 
-@dataclass(frozen=True)
-class Scenario:
+class Scenario(msgspec.Struct, frozen=True):
     """One VM: what the user describes with --platform, --ram, --vcpus, ..."""
 
     platform: Platform = Platform.SNP
@@ -72,7 +71,7 @@ class Scenario:
     degraded_fraction: float = 0.9
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        d = msgspec.structs.asdict(self)
         for key in ("platform", "layout", "loader"):
             d[key] = str(d[key])
         return d
@@ -82,8 +81,7 @@ class Scenario:
 POINT_FIELDS = ("ram_bytes", "vcpus", "pre_accept")
 
 
-@dataclass(frozen=True)
-class Batch:
+class Batch(msgspec.Struct, frozen=True):
     """N scenarios that share everything but RAM, vCPUs and pre-accepted size.
 
     `base` holds the shared fields; the arrays hold one value per point
@@ -124,7 +122,7 @@ class Batch:
 
     def scenario(self, i: int) -> Scenario:
         """Point i as a plain scenario."""
-        return replace(
+        return msgspec.structs.replace(
             self.base,
             ram_bytes=int(self.ram_bytes[i]),
             vcpus=int(self.vcpus[i]),

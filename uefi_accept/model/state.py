@@ -9,9 +9,9 @@ Steps record figures, never sentences: `timeline` writes those.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 import numpy as np
 
 from uefi_accept.model.cost import CostModel
@@ -58,8 +58,7 @@ class LostCause(enum.StrEnum):
     GRUB = "grub"  # GRUB's "Unknown memory type 15, considering reserved"
 
 
-@dataclass(frozen=True)
-class StepRecord:
+class StepRecord(msgspec.Struct, frozen=True):
     """What one step did at every point: the figures its sentence is made of."""
 
     step: Step
@@ -75,54 +74,44 @@ class StepRecord:
         return value[i] if isinstance(value, np.ndarray) else value
 
 
-@dataclass
 class Boot:
     """Mutable state of a batch of boots of one firmware x kernel combination."""
 
-    batch: Batch
-    fw: FirmwareProfile
-    kernel: KernelProfile
-    cost: CostModel
-    t: Array = field(init=False)
-    alive: Array = field(init=False)
-    records: list[StepRecord] = field(default_factory=list)
-    ram: Ranges = field(init=False)
-    fw_reserved: Ranges = field(init=False)
-    # Ground truth: memory that has never been accepted.
-    unaccepted: Ranges = field(init=False)
-    efi_map: MemoryMap = field(init=False)
-    allowed: bool = False  # AllowUnacceptedMemory() was called
-    usable: Ranges = field(init=False)  # e820 RAM as the kernel sees it
-    lost: Ranges = field(init=False)
-    lost_cause: LostCause | None = None
-    # Unaccepted memory the kernel takes for accepted RAM (no bitmap entry).
-    untracked: Ranges = field(init=False)
-    # The unaccepted bitmap's set units, as ranges; None: the kernel keeps none.
-    bitmap: Ranges | None = None
-    kernel_reserved: Ranges = field(init=False)
-    fw_accepted: Array = field(init=False)
-    ebs_accepted: Array = field(init=False)
-    kernel_accepted: Array = field(init=False)
-    eager_accepted: Array = field(init=False)
-    free: Array = field(init=False)
-    crash: Array = field(init=False)
-    crash_addr: Array = field(init=False)
-    oom: Array = field(init=False)
-    _stopping: Array = field(init=False)
-
-    def __post_init__(self) -> None:
-        n = self.batch.n
+    def __init__(
+        self, batch: Batch, fw: FirmwareProfile, kernel: KernelProfile, cost: CostModel
+    ) -> None:
+        self.batch, self.fw, self.kernel, self.cost = batch, fw, kernel, cost
+        n = batch.n
         zeros = np.zeros(n, dtype=np.int64)
         self.t = np.zeros(n)
         self.alive = np.ones(n, dtype=bool)
-        for name in ("ram", "fw_reserved", "unaccepted", "usable", "lost", "untracked"):
-            setattr(self, name, Ranges.empty(n))
-        self.kernel_reserved = Ranges.empty(n)
+        self.records: list[StepRecord] = []
+        self.ram = Ranges.empty(n)
+        self.fw_reserved = Ranges.empty(n)
+        # Ground truth: memory that has never been accepted.
+        self.unaccepted = Ranges.empty(n)
         self.efi_map = MemoryMap(n, {})
-        for name in ("fw_accepted", "ebs_accepted", "kernel_accepted", "eager_accepted", "free"):
-            setattr(self, name, zeros.copy())
+        self.allowed = False  # AllowUnacceptedMemory() was called
+        self.usable = Ranges.empty(n)  # e820 RAM as the kernel sees it
+        self.lost = Ranges.empty(n)
+        self.lost_cause: LostCause | None = None
+        # Unaccepted memory the kernel takes for accepted RAM (no bitmap entry).
+        self.untracked = Ranges.empty(n)
+        # The unaccepted bitmap's set units, as ranges; None: the kernel keeps none.
+        self.bitmap: Ranges | None = None
+        # What the firmware accepted before hand-over (its own area included).
+        self.fw_accepted_ranges = Ranges.empty(n)
+        # What the kernel keeps for itself (image, memblock), in bytes, and the
+        # usable memory it has not kept.
+        self.kernel_reserved = np.zeros(n, dtype=np.int64)
+        self.free_ranges = Ranges.empty(n)
+        self.fw_accepted = zeros
+        self.ebs_accepted = zeros
+        self.kernel_accepted = zeros
+        self.eager_accepted = zeros
+        self.free = zeros
         self.crash = np.zeros(n, dtype=np.int8)
-        self.crash_addr = zeros.copy()
+        self.crash_addr = zeros
         self.oom = np.zeros(n, dtype=bool)
         self._stopping = np.zeros(n, dtype=bool)
 
@@ -188,4 +177,6 @@ class Boot:
 
     def reserve(self, ranges: Ranges) -> None:
         """The kernel keeps `ranges` for itself (image, memblock allocations)."""
-        self.kernel_reserved = self.kernel_reserved | ranges.only(self.alive)
+        ranges = ranges.only(self.alive)
+        self.kernel_reserved = self.kernel_reserved + ranges.total  # taken from free memory
+        self.free_ranges = self.free_ranges - ranges

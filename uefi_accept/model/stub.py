@@ -102,6 +102,7 @@ def setup_e820(boot: Boot) -> None:
         usable = usable | t15
         boot.untracked = t15
     boot.usable = usable
+    boot.free_ranges = usable
     nbytes = immediate.total
     boot.kernel_accepted = boot.kernel_accepted + boot.accept(immediate)
     boot.event(

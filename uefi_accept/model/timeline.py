@@ -6,27 +6,13 @@ The steps never format text; renderers never invent it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from uefi_accept.model.scenario import LARGE_PAGE, Batch, Platform
+from uefi_accept.model.outcome import BootOutcome, Verdict
+from uefi_accept.model.scenario import LARGE_PAGE, Platform, Scenario
 from uefi_accept.model.state import Crash, LostCause, Step, StepRecord
 from uefi_accept.model.stub import Opt
 from uefi_accept.units import format_size
-
-if TYPE_CHECKING:
-    from uefi_accept.model.boot import BootOutcome, Boots
-    from uefi_accept.model.profiles import FirmwareProfile, KernelProfile
-    from uefi_accept.model.scenario import Scenario
-    from uefi_accept.model.verdict import Verdict
-
-
-@dataclass(frozen=True)
-class Context:
-    batch: Batch
-    fw: FirmwareProfile
-    kernel: KernelProfile
-    boots: Boots
 
 
 def _plural(n: int, word: str) -> str:
@@ -93,12 +79,12 @@ def _accepting(nbytes: int, suffix: str = "") -> str:
     return f", accepting {format_size(nbytes)}{suffix}" if nbytes else ""
 
 
-def event_sentence(rec: StepRecord, i: int, ctx: Context) -> str:
-    """What happened in this step at point i."""
+def event_sentence(rec: StepRecord, i: int, crash: str | None) -> str:
+    """What happened in this step at point i (`crash`: how the point crashed, if it did)."""
     f: Any = lambda name: rec.fact(name, i)  # noqa: E731 - reads like the facts it names
     nbytes = int(rec.nbytes[i])
-    if rec.stopped[i] and ctx.boots.crashed[i]:
-        return ctx.boots.crash_message(i) or ""
+    if rec.stopped[i] and crash:
+        return crash
     step = rec.step
     if step == Step.VMM_LAYOUT:
         if "from_map" in rec.facts:
@@ -211,8 +197,6 @@ def reason_sentence(
     verdict: Verdict, o: BootOutcome, reference_s: float, scenario: Scenario
 ) -> str:
     """One sentence on why the boot got its verdict."""
-    from uefi_accept.model.verdict import Verdict
-
     ram = o.ram_bytes
     if verdict == Verdict.CRASH:
         return f"Crash: {o.crash}."

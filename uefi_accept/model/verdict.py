@@ -3,12 +3,11 @@ against the same VM booted the best way it can be (the reference)."""
 
 from __future__ import annotations
 
-import enum
-from dataclasses import replace
-
+import msgspec
 import numpy as np
 
 from uefi_accept.model.boot import Boots, simulate
+from uefi_accept.model.outcome import Verdict
 from uefi_accept.model.profiles import (
     AcceptMemory,
     AcceptVcpus,
@@ -19,22 +18,6 @@ from uefi_accept.model.profiles import (
 )
 from uefi_accept.model.scenario import Batch, Loader, Platform
 from uefi_accept.model.state import Array
-
-
-class Verdict(enum.StrEnum):
-    FAST = "fast"
-    SLOW = "slow"
-    DEGRADED = "degraded"
-    OOM = "oom"
-    CRASH = "crash"
-
-    @property
-    def rank(self) -> int:
-        return _RANK[self]
-
-
-_RANK = {v: i for i, v in enumerate(Verdict)}
-VERDICTS: tuple[Verdict, ...] = tuple(Verdict)  # index = Verdict.rank
 
 # "The best it can do": firmware that pre-accepts below 4 GiB and hands the rest
 # over, a kernel that accepts lazily through the EFI stub.
@@ -62,7 +45,7 @@ def lazy_reference_firmware(platform: Platform) -> FirmwareProfile:
 
 def reference_batch(batch: Batch) -> Batch:
     """The same VMs booted through the EFI stub, with the firmware's own pre-acceptance."""
-    base = replace(batch.base, loader=Loader.EFI_STUB, pre_accept=None)
+    base = msgspec.structs.replace(batch.base, loader=Loader.EFI_STUB, pre_accept=None)
     return Batch(base, batch.ram_bytes, batch.vcpus, np.zeros_like(batch.pre_accept))
 
 

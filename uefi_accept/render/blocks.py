@@ -5,8 +5,9 @@ Markdown and terminal renderers lay them out. JSON and CSV do not use them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Literal
+
+import msgspec
 
 # A run of text and its style (rich style names; plain formats drop them).
 Span = tuple[str, str | None]
@@ -21,14 +22,12 @@ def plain(text_spans: tuple[Span, ...]) -> str:
     return "".join(t for t, _ in text_spans)
 
 
-@dataclass(frozen=True)
-class Heading:
+class Heading(msgspec.Struct, frozen=True):
     text: str
     level: int = 1
 
 
-@dataclass(frozen=True)
-class Para:
+class Para(msgspec.Struct, frozen=True):
     """Prose, wrapped to the width of the format: a paragraph (level 0), an
     item of a list (1) or a sub-item (2); items follow each other tightly."""
 
@@ -40,23 +39,20 @@ class Para:
         return cls(spans(*parts), level)
 
 
-@dataclass(frozen=True)
-class Facts:
+class Facts(msgspec.Struct, frozen=True):
     """Label: value lines."""
 
     rows: tuple[tuple[str, str], ...]
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(msgspec.Struct, frozen=True):
     header: str
     justify: Justify = "left"
     # Repeated in every block when a wide table is split into column blocks.
     key: bool = False
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(msgspec.Struct, frozen=True):
     """One table cell: lines of spans."""
 
     lines: tuple[tuple[Span, ...], ...]
@@ -74,8 +70,7 @@ class Cell:
         return max((len(t) for t in self.texts), default=0)
 
 
-@dataclass(frozen=True)
-class Table:
+class Table(msgspec.Struct, frozen=True):
     columns: tuple[Column, ...]
     rows: tuple[tuple[Cell, ...], ...]
     title: str | None = None
@@ -83,8 +78,7 @@ class Table:
     lines: bool = False
 
 
-@dataclass(frozen=True)
-class Diff:
+class Diff(msgspec.Struct, frozen=True):
     """An explanation that changed: the old words and the new."""
 
     label: str
@@ -92,8 +86,7 @@ class Diff:
     new: str
 
 
-@dataclass(frozen=True)
-class Timeline:
+class Timeline(msgspec.Struct, frozen=True):
     """A boot's events: (start s, duration s, bytes, step, what happened)."""
 
     events: tuple[tuple[float, float, int, str, str], ...]
@@ -102,9 +95,8 @@ class Timeline:
 Block = Heading | Para | Facts | Table | Diff | Timeline
 
 
-@dataclass
-class Report:
-    blocks: list[Block] = field(default_factory=list)
+class Report(msgspec.Struct):
+    blocks: list[Block] = msgspec.field(default_factory=list)
 
     def add(self, *blocks: Block) -> Report:
         self.blocks.extend(blocks)

@@ -6,8 +6,9 @@ trailing newline, no timestamps.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from uefi_accept.inputs.documents import dump_json
 
@@ -172,7 +173,7 @@ def validation(v: Validation) -> str:
             "kind": "validation",
             "rows": rows,
             "failed": v.failed,
-            "cost_models": {name: asdict(m) for name, m in v.cost_models.items()},
+            "cost_models": {name: msgspec.structs.asdict(m) for name, m in v.cost_models.items()},
         }
     )
 

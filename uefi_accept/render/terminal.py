@@ -7,8 +7,8 @@ there is one.
 
 from __future__ import annotations
 
+import contextlib
 import os
-import shutil
 import sys
 from io import StringIO
 from typing import Any
@@ -47,7 +47,8 @@ def console(out: StringIO) -> Any:
     colour = colour_wanted()
     width = WIDTH
     if sys.stdout.isatty():
-        width = max(80, shutil.get_terminal_size((WIDTH, 24)).columns)
+        with contextlib.suppress(OSError):
+            width = max(80, os.get_terminal_size(sys.stdout.fileno()).columns)
     return Console(
         file=out,
         force_terminal=colour,
@@ -132,13 +133,14 @@ def renderable(block: Block) -> Any:
 
 def render(report: Report) -> str:
     from rich.console import Group
+    from rich.text import Text
 
     out = StringIO()
     items: list[Any] = []
     prev: Block | None = None
     for block in report.blocks:
         if items and not plain_text.tight(prev, block):
-            items.append("")
+            items.append(Text())
         items.append(renderable(block))
         prev = block
     console(out).print(Group(*items))
