@@ -47,9 +47,19 @@ def test_tdx_64g_has_no_opt_in_so_near_future_behaves_like_far_future() -> None:
     ]
 
 
-@pytest.mark.parametrize("platform", ["snp", "tdx"])
-def test_2g_vm_fits_below_4g_and_is_fast_everywhere(platform: str) -> None:
-    assert set(matrix(platform, ram_bytes=2 * GiB).values()) == {Verdict.FAST}
+def test_2g_vm_fits_below_4g_and_is_fast_everywhere_on_snp() -> None:
+    assert set(matrix("snp", ram_bytes=2 * GiB).values()) == {Verdict.FAST}
+
+
+def test_2g_tdx_vm_is_slow_only_where_the_firmware_accepts_on_the_bsp() -> None:
+    # All 2 GiB lie below 4 GiB, so every firmware accepts the same memory; the
+    # deployed TDVF (edk2-stable202205..202208) does it on the BSP alone, at
+    # 4 KiB per accept on an upstream host, the others on every vCPU.
+    v = matrix("tdx", ram_bytes=2 * GiB)
+    assert {v[("deployed", k)] for k in KERNEL_ORDER} == {Verdict.SLOW}
+    assert {v[(f, k)] for f in ("near-future", "far-future") for k in KERNEL_ORDER} == {
+        Verdict.FAST
+    }
 
 
 def cell(fw: str, kernel: str, platform: str = "snp", **kw: object):  # type: ignore[no-untyped-def]
@@ -81,12 +91,24 @@ def test_modern_grub_marks_type_15_reserved_so_even_enlightened_kernels_lose_it(
     assert "GRUB" in c.reason
 
 
-def test_grub_on_near_future_gets_everything_accepted_at_exit_boot_services() -> None:
-    c = cell("near-future", "enlightened", loader=Loader.GRUB)
-    assert c.verdict == Verdict.SLOW
-    assert c.outcome.ebs_accepted_bytes == 62 * GiB
+def test_grub_on_near_future_is_slow_and_loses_the_memory_it_waited_for() -> None:
+    # GRUB builds its e820 before ExitBootServices and keeps it through the
+    # retry: the firmware accepts all 62 GiB (slow), and the kernel still sees
+    # them as reserved (AMDESE/AMDSEV issues 200, 273: about 2 GiB of 16).
+    c = cell("near-future", "enlightened", loader=Loader.GRUB, ram_bytes=16 * GiB)
+    assert c.verdict == Verdict.DEGRADED
+    assert c.outcome.ebs_accepted_bytes == 14 * GiB
+    assert c.outcome.usable_bytes == 2 * GiB - 4 * MiB
+    assert c.outcome.boot_time_s > 2 * c.reference_boot_time_s
     steps = [e.step for e in c.outcome.events]
     assert "exit-boot-services" in steps
+
+
+def test_old_grub_on_near_future_passes_accepted_memory_as_available() -> None:
+    # GRUB before 2.02 calls type 15 available; the firmware then accepts it
+    # all at ExitBootServices, so the kernel's use of it is safe, and slow.
+    c = cell("near-future", "unenlightened", loader=Loader.GRUB_LEGACY)
+    assert c.verdict == Verdict.SLOW and c.outcome.usable_bytes == 64 * GiB - 4 * MiB
 
 
 def test_kernel_without_platform_support_crashes() -> None:
@@ -112,10 +134,15 @@ def test_eager_acceptance_is_slow_and_leaves_nothing_unaccepted() -> None:
     assert c.outcome.eager_accepted_bytes > 60 * GiB
 
 
-def test_host_4k_backing_makes_firmware_acceptance_slower() -> None:
-    fast = cell("deployed", "enlightened").outcome.boot_time_s
-    slow = cell("deployed", "enlightened", host_page_size=4096).outcome.boot_time_s
-    assert slow > 3 * fast
+def test_host_4k_backing_makes_tdx_acceptance_slower_not_snp() -> None:
+    # TDX: a 2 MiB accept on 4 KiB backing becomes 512 TD exits. SNP keeps
+    # one page-state change per 2 MiB; no published figure separates them.
+    def t(platform: str, host: int) -> float:
+        c = cell("deployed", "enlightened", platform=platform, host_page_size=host)
+        return c.outcome.boot_time_s
+
+    assert t("tdx", 4096) > 5 * t("tdx", 2 * MiB)
+    assert t("snp", 4096) == t("snp", 2 * MiB)
 
 
 def test_lazy_boot_still_grows_with_ram() -> None:

@@ -20,10 +20,20 @@ handover = "always"
 
 def test_builtins_name_real_firmware_and_kernels() -> None:
     fws = builtin_profiles("firmware")
-    assert {(p.name, tuple(p.platforms)) for p in fws} == {
+    seed = {
         (n, (plat,)) for n in ("deployed", "near-future", "far-future") for plat in ("snp", "tdx")
     }
-    assert all("edk2" in p.description for p in fws)
+    builds = {
+        ("edk2-stable202202", ("snp",)),
+        ("edk2-stable202302", ("snp",)),
+        ("edk2-stable202208", ("tdx",)),
+        ("edk2-stable202211", ("tdx",)),
+        ("edk2-stable202302", ("tdx",)),
+        ("kata-ovmf-accept-all", ("tdx",)),
+        ("td-shim-lazy", ("tdx",)),
+    }
+    assert {(p.name, tuple(p.platforms)) for p in fws} == seed | builds
+    assert all("edk2" in p.description for p in fws if p.name != "td-shim-lazy")
     kernels = builtin_profiles("kernel")
     assert {p.name for p in kernels} == {"unenlightened", "enlightened", "dropped-protocol"}
     assert all("Linux" in p.description for p in kernels)

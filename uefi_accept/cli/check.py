@@ -71,9 +71,14 @@ def check(
         files, tolerance, ignore=[ChangeClass(i.lower()) for i in ignore], update=update
     )
     if update:
+        from uefi_accept.analyses.check import expand_paths
+        from uefi_accept.inputs.files import source_name
+
+        # A report names a file for display (non-UTF-8 bytes escaped); write the real path.
+        paths = {source_name(p): p for p in expand_paths(files)}
         for f in report.changed_files:
             if f.source != STDIN_NAME:
-                write_text_file(f.fresh_text, f.source)
+                write_text_file(f.fresh_text, paths.get(f.source, f.source))
     emit(Kind.CHECK, report, out_fmt, output)
     if report.errors:
         for f in report.errors:
@@ -114,7 +119,9 @@ def upgrades(
 
     out_fmt = output_format(fmt, output, Kind.UPGRADES)
     scenario = build_scenario(kw)
-    fws, ks = resolve_rows_and_columns(fw_refs, kernel_refs, scenario)
+    fws, ks = resolve_rows_and_columns(
+        fw_refs, kernel_refs, scenario, accept_memory=kw.get("accept_memory")
+    )
     report = walk_upgrades(evaluate_matrix(scenario, fws, ks))
     emit(Kind.UPGRADES, report, out_fmt, output)
     return EXIT_CHANGED if report.regressions else EXIT_OK

@@ -81,6 +81,11 @@ def build_scenario(kw: dict[str, Any], log: BootLog | None = None) -> Scenario:
         )
     if pre is not None and pre > ram:
         raise InputError("more than the VM's RAM", field="--pre-accept")
+    cost_model = None
+    if kw.get("cost_model"):
+        from uefi_accept.inputs.cost_files import load_cost_model
+
+        cost_model = load_cost_model(kw["cost_model"], platform)
     return Scenario(
         platform=platform,
         ram_bytes=ram,
@@ -91,6 +96,8 @@ def build_scenario(kw: dict[str, Any], log: BootLog | None = None) -> Scenario:
         pre_accept=pre,
         slow_ratio=kw["slow_ratio"],
         degraded_fraction=kw["degraded_fraction"],
+        deadline_s=kw.get("deadline"),
+        cost_model=cost_model,
     )
 
 
@@ -135,12 +142,29 @@ def memmap_firmware(scenario: Scenario, source: str) -> FirmwareProfile:
     )
 
 
+def with_accept_memory(kernels: list[KernelProfile], mode: str | None) -> list[KernelProfile]:
+    """--accept-memory: the kernel command line's accept_memory=, for every
+    kernel that has unaccepted memory support (older ones ignore it)."""
+    if mode is None:
+        return kernels
+    import msgspec
+
+    from uefi_accept.model.profiles import AcceptMemory
+
+    value = AcceptMemory(mode.lower())
+    return [
+        msgspec.structs.replace(k, accept_memory=value) if k.unaccepted_memory else k
+        for k in kernels
+    ]
+
+
 def resolve_rows_and_columns(
     fw_refs: tuple[str, ...],
     kernel_refs: tuple[str, ...],
     scenario: Scenario,
     extra_kernels: list[KernelProfile] | None = None,
     default_fw: list[FirmwareProfile] | None = None,
+    accept_memory: str | None = None,
 ) -> tuple[list[FirmwareProfile], list[KernelProfile]]:
     """Firmware rows and kernel columns from --fw/--kernel (built-in names or
     paths; the built-in 3 x 3 by default), each name at most once."""
@@ -153,7 +177,8 @@ def resolve_rows_and_columns(
         fws = list(default_fw)
     extra = list(extra_kernels or [])
     default_kernels = () if extra else KERNEL_ORDER
-    ks = [resolve_profile(r, "kernel", platform) for r in kernel_refs or default_kernels] + extra
+    resolved = [resolve_profile(r, "kernel", platform) for r in kernel_refs or default_kernels]
+    ks = with_accept_memory([*resolved, *extra], accept_memory)  # type: ignore[list-item]
     for names, option in (([p.name for p in fws], "--fw"), ([p.name for p in ks], "--kernel")):
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:

@@ -60,6 +60,7 @@ def matrix(
         scenario,
         extra_kernels=kernel_config_profiles(kernel_configs, kernel_version),
         default_fw=[memmap_firmware(scenario, memmap)] if memmap else None,
+        accept_memory=kw.get("accept_memory"),
     )
     handover = log.efi_map if log is not None else None
     emit(Kind.MATRIX, evaluate_matrix(scenario, fws, ks, handover_map=handover), out_fmt, output)
@@ -96,6 +97,7 @@ def run(
         load_memmap,
         memmap_firmware,
         output_format,
+        with_accept_memory,
     )
     from uefi_accept.inputs.profile_files import resolve_profile
 
@@ -121,6 +123,7 @@ def run(
         kernel = resolve_profile(kernel_refs[0], "kernel", scenario.platform)
     else:
         kernel = kernel_config_profiles(kernel_configs, kernel_version)[0]
+    (kernel,) = with_accept_memory([kernel], kw.get("accept_memory"))  # type: ignore[list-item]
     handover = log.efi_map if log is not None else None
     cell = evaluate(scenario, fw, kernel, handover_map=handover)  # type: ignore[arg-type]
     emit(Kind.RUN, cell, out_fmt, output)

@@ -162,7 +162,9 @@ def sweep(**kw: Any) -> None:
 
         check_path(plot)
         require_matplotlib()
-    fws, ks = resolve_rows_and_columns(fw_refs, kernel_refs, scenario)
+    fws, ks = resolve_rows_and_columns(
+        fw_refs, kernel_refs, scenario, accept_memory=kw.get("accept_memory")
+    )
     result = run_sweep(scenario, param, sweep_values(param, lo, hi, points), fws, ks)
     if plot is not None:  # the plot first: a failed run leaves no text file behind
         from uefi_accept.render.plot import plot_sweep

@@ -28,6 +28,9 @@ KERNEL_STEPS: tuple[Callable[[Boot], None], ...] = (
     kernel.decompressor,
     kernel.memblock_alloc,
     kernel.memblock_free_all,
+    kernel.mem_encrypt_init,
+    kernel.smp_init,
+    kernel.initcalls,
     kernel.kernel_init,
     kernel.userspace,
 )
@@ -144,7 +147,8 @@ def simulate(
     each point stops at its crash or OOM."""
     if isinstance(batch, Scenario):
         batch = Batch.of(batch)
-    boot = Boot(batch, fw, kernel_profile, cost or COST_MODELS[batch.platform])
+    cost = cost or batch.base.cost_model or COST_MODELS[batch.platform]
+    boot = Boot(batch, fw, kernel_profile, cost)
     if handover_map is None:
         firmware.vmm_layout(boot)
         firmware.firmware_init(boot)

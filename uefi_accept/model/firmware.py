@@ -67,16 +67,22 @@ def firmware_pre_accept(boot: Boot) -> None:
     charge_firmware_acceptance(boot, Step.FIRMWARE_PRE_ACCEPT, target.total, how=how, size=size)
 
 
+def firmware_vcpus(boot: Boot) -> np.ndarray:
+    """The vCPUs the firmware accepts on: the BSP, or every vCPU (TDVF since edk2 451521c)."""
+    all_vcpus = boot.fw.accept_vcpus == AcceptVcpus.ALL
+    return boot.batch.vcpus if all_vcpus else np.ones(boot.n, dtype=np.int64)
+
+
 def charge_firmware_acceptance(boot: Boot, step: Step, nbytes: np.ndarray, **facts: object) -> None:
-    page = min(boot.fw.accept_page_bytes, boot.batch.base.host_page_size)
-    vcpus = boot.batch.vcpus if boot.fw.accept_vcpus == AcceptVcpus.ALL else 1
+    page, host = boot.fw.accept_page_bytes, boot.host_page
+    vcpus = firmware_vcpus(boot)
     boot.fw_accepted = nbytes
     boot.event(
         step,
-        boot.cost.accept_seconds(nbytes, page, vcpus),
+        boot.cost.firmware_accept_seconds(nbytes, page, vcpus, host),
         nbytes,
-        page=page,
-        vcpus=np.broadcast_to(vcpus, (boot.n,)),
+        page=boot.cost.effective_page(page, host),
+        vcpus=vcpus,
         **facts,
     )
 
@@ -138,11 +144,11 @@ def exit_boot_services(boot: Boot) -> None:
     re-reads the map and retries (Linux's efi_exit_boot_services() once on
     EFI_INVALID_PARAMETER; GRUB's grub_efi_finish_boot_services() loops)."""
     fw = boot.fw
+    boot.loader_map = boot.efi_map
     pending = boot.unaccepted.total
     fallback = (fw.handover == HandOver.OPT_IN and not boot.allowed) & (pending > 0)
+    vcpus = firmware_vcpus(boot)
     if fallback.any():
-        page = min(fw.accept_page_bytes, boot.batch.base.host_page_size)
-        vcpus = boot.batch.vcpus if fw.accept_vcpus == AcceptVcpus.ALL else 1
         accepting = boot.unaccepted.only(fallback)
         boot.accept(accepting)
         boot.ebs_accepted = accepting.total
@@ -153,13 +159,9 @@ def exit_boot_services(boot: Boot) -> None:
             ),
             UNACCEPTED=t15.only(~fallback),
         )
-        duration = boot.cost.accept_seconds(boot.ebs_accepted, page, vcpus)
+        duration = boot.cost.firmware_accept_seconds(
+            boot.ebs_accepted, fw.accept_page_bytes, vcpus, boot.host_page
+        )
     else:
-        vcpus, duration = 1, 0.0
-    boot.event(
-        Step.EXIT_BOOT_SERVICES,
-        duration,
-        boot.ebs_accepted,
-        fallback=fallback,
-        vcpus=np.broadcast_to(vcpus, (boot.n,)),
-    )
+        duration = 0.0
+    boot.event(Step.EXIT_BOOT_SERVICES, duration, boot.ebs_accepted, fallback=fallback, vcpus=vcpus)

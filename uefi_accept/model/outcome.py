@@ -53,6 +53,7 @@ class Verdict(enum.StrEnum):
     FAST = "fast"
     SLOW = "slow"
     DEGRADED = "degraded"
+    TIMEOUT = "timeout"  # would not reach userspace within --deadline
     OOM = "oom"
     CRASH = "crash"
 

@@ -12,7 +12,7 @@ import re
 import msgspec
 
 from uefi_accept.model.scenario import LARGE_PAGE, SMALL_PAGE, Platform
-from uefi_accept.units import GiB, MiB, parse_size
+from uefi_accept.units import GiB, MiB, below_minimum, format_size, parse_size
 
 # The firmware needs some accepted RAM of its own (HOBs, DXE pool, page tables);
 # td-shim's lazy-accept mode, the smallest real pre-acceptance, keeps 256 MiB.
@@ -53,11 +53,49 @@ class AcceptMemory(enum.StrEnum):
     EAGER = "eager"
 
 
+class SwiotlbConversion(enum.StrEnum):
+    """When mem_encrypt_init()'s SWIOTLB buffer is converted to shared (TDX)."""
+
+    # Before SMP bring-up, from arch_cpu_finalize_init() (start_kernel() up to
+    # 6.4): every upstream kernel since TDX guest support (968b493173ac, 5.19).
+    EARLY = "early"
+    # At fs_initcall_sync, APs halted outside the TD (Dstack patch 0010, out of tree).
+    DEFERRED = "deferred"
+
+
+class TableReservation(enum.StrEnum):
+    """How reserve_unaccepted() keeps the unaccepted table from the allocator."""
+
+    # 6.5: memblock_reserve() of exactly the table's bytes (in EFI loader data).
+    EXACT = "exact"
+    # 6.6 (8dbe33956d96) .. 6.19: memblock_add/reserve from the table's page
+    # with PAGE_ALIGN(size), forgetting the table's offset in its page: a tail
+    # crossing into the next page is left unmapped.
+    PAGE_ALIGNED_SIZE = "page-aligned-size"
+    # 7.0 (0862438c9048, also 6.18.14 and 6.12.75): from the page start to
+    # PAGE_ALIGN(start + size).
+    FIXED = "fixed"
+
+
 def _size_field(value: str, field: str) -> int:
     try:
         return parse_size(value)
     except ValueError as exc:
         raise ValueError(f"{field}: {exc}") from None
+
+
+class ProfileProblems(ValueError):
+    """Every inconsistency of a profile at once, each "field: problem", so a
+    user fixes a file in one round (the reader names them all in one line)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+def _raise(problems: list[str]) -> None:
+    if problems:
+        raise ProfileProblems(problems)
 
 
 class FirmwareProfile(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -73,22 +111,28 @@ class FirmwareProfile(msgspec.Struct, frozen=True, forbid_unknown_fields=True, k
     accept_vcpus: AcceptVcpus = AcceptVcpus.BSP
 
     def __post_init__(self) -> None:
-        _check_name(self.name)
+        problems = _name_problems(self.name)
         if not self.platforms:
-            raise ValueError("platforms: must name at least one of snp, tdx")
-        size = self.pre_accept_bytes
-        if size is not None and size < MIN_PRE_ACCEPT:
-            raise ValueError(
-                f"pre_accept: {self.pre_accept} is below the {MIN_PRE_ACCEPT >> 20} MiB "
-                "the firmware needs for itself"
-            )
+            problems.append("platforms: must name at least one of snp, tdx")
+        if self.pre_accept_mode is None:
+            try:
+                size = parse_size(self.pre_accept)
+            except ValueError as exc:
+                problems.append(f"pre_accept: {exc}")
+            else:
+                low = below_minimum(
+                    self.pre_accept, size, MIN_PRE_ACCEPT, "the firmware needs for itself"
+                )
+                if low:
+                    problems.append(f"pre_accept: {low}")
         if self.handover == HandOver.NEVER and self.pre_accept != PreAccept.ALL:
-            raise ValueError(
+            problems.append(
                 "handover: 'never' hands no unaccepted memory over, so pre_accept must be 'all'"
             )
         if self.handover == HandOver.OPT_IN and Platform.TDX in self.platforms:
             # The opt-in protocol is SEV-only (OvmfPkg SevMemoryAcceptance.h); TDX has none.
-            raise ValueError("handover: 'opt-in' needs the SEV acceptance protocol; tdx has none")
+            problems.append("handover: 'opt-in' needs the SEV acceptance protocol; tdx has none")
+        _raise(problems)
 
     @property
     def accept_page_bytes(self) -> int:
@@ -111,15 +155,16 @@ class FirmwareProfile(msgspec.Struct, frozen=True, forbid_unknown_fields=True, k
 
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+:-]{0,63}$")
-_VERSION = re.compile(r"^\d+(\.\d+){0,2}([.+-][0-9A-Za-z._+-]*)?$")
+# ASCII digits, bounded: int() of a 5000-digit "version" would fail (and "٦" is a \d).
+_VERSION = re.compile(r"[0-9]{1,4}(\.[0-9]{1,6}){0,2}([.+-][0-9A-Za-z._+-]{0,64})?")
 
 
-def _check_name(name: str) -> None:
+def _name_problems(name: str) -> list[str]:
     # Names appear in tables, file names and mail replies: plain ASCII only.
-    if not _NAME.match(name):
-        raise ValueError(
-            f"name: {name!r} is not a profile name (letters, digits, . _ + : -; up to 64)"
-        )
+    if _NAME.fullmatch(name):
+        return []
+    shown = repr(name) if len(name) <= 40 else repr(name[:37]) + "..."
+    return [f"name: {shown} is not a profile name (letters, digits, . _ + : -; up to 64)"]
 
 
 class KernelProfile(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -140,18 +185,41 @@ class KernelProfile(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_
     image_size: str = "48M"
     efi_stub: bool = True
     version: str | None = None
+    # Linux 6.14 (800f1059c99e "fix memory accept before watermarks gets
+    # initialized", also in stable trees that took it): until
+    # init_per_zone_wmark_min() the watermarks are zero and cond_accept_memory()
+    # accepts a MAX_ORDER block on every allocation (Dstack PR 1220). Dstack's
+    # patch 0009 (out of tree) keeps an accepted reserve instead.
+    accept_storm: bool = False
+    # Linux 6.14 before 4067196a5227 (6.15): accepting the last unaccepted page
+    # during CPU bring-up calls static_branch_dec() under cpu_hotplug_lock and
+    # deadlocks (LKML 2025-03-25, SNP guests hang with certain vCPU/memory sizes).
+    hotplug_accept_deadlock: bool = False
+    swiotlb_conversion: SwiotlbConversion = SwiotlbConversion.EARLY
+    table_reservation: TableReservation = TableReservation.FIXED
 
     def __post_init__(self) -> None:
-        _check_name(self.name)
-        if self.version is not None and not _VERSION.match(self.version):
-            raise ValueError(f"version: {self.version!r} is not a kernel version (e.g. 6.8.0)")
+        problems = _name_problems(self.name)
+        if self.version is not None and not _VERSION.fullmatch(self.version):
+            shown = repr(self.version) if len(self.version) <= 40 else repr(self.version[:37])
+            problems.append(f"version: {shown} is not a kernel version (e.g. 6.8.0)")
+        if self.hotplug_accept_deadlock and not self.accept_storm:
+            problems.append(
+                "hotplug_accept_deadlock: only a kernel with accept_storm accepts during bring-up"
+            )
         if self.calls_protocol and not self.unaccepted_memory:
-            raise ValueError(
+            problems.append(
                 "calls_protocol: a kernel without unaccepted_memory support never calls it"
             )
-        _size_field(self.min_memory, "min_memory")
-        if _size_field(self.image_size, "image_size") > 1 * GiB:
-            raise ValueError(f"image_size: {self.image_size} is not a kernel image size")
+        for field in ("min_memory", "image_size"):
+            try:
+                size = parse_size(getattr(self, field))
+            except ValueError as exc:
+                problems.append(f"{field}: {exc}")
+                continue
+            if field == "image_size" and size > 1 * GiB:
+                problems.append(f"image_size: {format_size(size)} is not a kernel image size")
+        _raise(problems)
 
     @property
     def min_memory_bytes(self) -> int:

@@ -36,6 +36,9 @@ class Step(enum.StrEnum):
     DECOMPRESSOR = "decompressor"
     MEMBLOCK_ALLOC = "memblock-alloc"
     MEMBLOCK_FREE_ALL = "memblock-free-all"
+    MEM_ENCRYPT_INIT = "mem-encrypt-init"
+    SMP_INIT = "smp-init"
+    INITCALLS = "initcalls"
     KERNEL_INIT = "kernel-init"
     USERSPACE = "userspace"
 
@@ -49,6 +52,8 @@ class Crash(enum.IntEnum):
     NO_ROOM = 3  # no usable RAM at LOAD_PHYSICAL_ADDR
     TOUCH = 4  # touched memory that was never accepted (#VC / #VE)
     ACCEPTED_TWICE = 5
+    TABLE_FAULT = 6  # accept_memory() read the unaccepted table's unmapped tail
+    HOTPLUG_DEADLOCK = 7  # the last unaccepted page accepted under cpu_hotplug_lock
 
 
 class LostCause(enum.StrEnum):
@@ -91,6 +96,9 @@ class Boot:
         # Ground truth: memory that has never been accepted.
         self.unaccepted = Ranges.empty(n)
         self.efi_map = MemoryMap(n, {})
+        # The map a boot loader read before calling ExitBootServices (GRUB
+        # builds its e820 from it and never again, even when the call is retried).
+        self.loader_map = self.efi_map
         self.allowed = False  # AllowUnacceptedMemory() was called
         self.usable = Ranges.empty(n)  # e820 RAM as the kernel sees it
         self.lost = Ranges.empty(n)
@@ -99,6 +107,9 @@ class Boot:
         self.untracked = Ranges.empty(n)
         # The unaccepted bitmap's set units, as ranges; None: the kernel keeps none.
         self.bitmap: Ranges | None = None
+        # Memory whose bitmap bits lie in a page the kernel left unmapped
+        # (reserve_unaccepted()'s bug): reading them faults.
+        self.table_unmapped = Ranges.empty(n)
         # What the firmware accepted before hand-over (its own area included).
         self.fw_accepted_ranges = Ranges.empty(n)
         # What the kernel keeps for itself (image, memblock), in bytes, and the
@@ -120,10 +131,13 @@ class Boot:
         return self.batch.n
 
     @property
-    def kernel_page(self) -> int:
-        # SNP 2 MiB page-state changes, TDX 1G/2M/4K tries: 2 MiB unless the
-        # host backs with 4 KiB pages.
-        return min(LARGE_PAGE, self.batch.base.host_page_size)
+    def host_page(self) -> int:
+        return self.batch.base.host_page_size
+
+    def kernel_accept_seconds(self, nbytes: Any, vcpus: Any = 1) -> Any:
+        """Linux's own accepts: 2 MiB where aligned (SNP 2 MiB page-state
+        changes; TDX tries 1G, 2M, 4K), 4 KiB accepts where the host splits them."""
+        return self.cost.accept_seconds(nbytes, LARGE_PAGE, vcpus, self.host_page)
 
     def live(self, values: Any) -> Array:
         """`values` at running points, 0 at stopped ones."""

@@ -42,6 +42,19 @@ def crash_sentence(kind: Crash, addr: int, step: Step, platform: Platform) -> st
         return "no usable RAM at LOAD_PHYSICAL_ADDR for the kernel image"
     if kind == Crash.ACCEPTED_TWICE:
         return f"memory at 0x{addr:x} was accepted twice (fatal)"
+    if kind == Crash.TABLE_FAULT:
+        return (
+            "the kernel faults in accept_memory(): reserve_unaccepted() page-aligned the "
+            "unaccepted table's size without its 0x18 offset in its page, so the bitmap bits "
+            f"for memory from 0x{addr:x} lie in a page it never mapped (8dbe33956d96; fixed "
+            "by 0862438c9048)"
+        )
+    if kind == Crash.HOTPLUG_DEADLOCK:
+        return (
+            "the accept storm uses up the last unaccepted memory while APs are being brought "
+            "up: static_branch_dec() under cpu_hotplug_lock deadlocks and the boot hangs "
+            "(fixed in 6.15 by 4067196a5227)"
+        )
     # Touching never-accepted memory: #VC on SNP, #VE on TDX, no recovery.
     exc = "VC" if platform == Platform.SNP else "VE"
     what = _TOUCHED_BY.get(step, str(step))
@@ -175,6 +188,39 @@ def event_sentence(rec: StepRecord, i: int, crash: str | None) -> str:
             f"page allocator init; {format_size(int(f('deferred')))} stays on the unaccepted "
             f"list in 4 MiB blocks{accepted}"
         )
+    if step == Step.MEM_ENCRYPT_INIT:
+        size = format_size(int(f("swiotlb")))
+        if not f("early"):
+            return (
+                f"mem_encrypt_init() leaves the {size} SWIOTLB buffer private: it is "
+                "converted at fs_initcall_sync (Dstack patch 0010)"
+            )
+        if not f("tdx"):
+            return f"mem_encrypt_init() converts the {size} SWIOTLB buffer to shared"
+        return (
+            f"mem_encrypt_init() converts the {size} SWIOTLB buffer to shared before SMP "
+            f"bring-up: for each private page removed, KVM kicks all "
+            f"{_plural(int(f('vcpus')), 'vCPU')} out of the TD"
+        )
+    if step == Step.SMP_INIT:
+        aps = int(f("aps"))
+        what = f"smp_init() brings up {_plural(aps, 'AP')}" if aps else "no APs to bring up"
+        if f("storm"):
+            pre, during = int(f("before_smp")), int(f("during_smp"))
+            what += (
+                "; with the zone watermarks still zero, every allocation accepts a 4 MiB "
+                f"block: {format_size(pre)} since the page allocator came up and "
+                f"{format_size(during)} during bring-up"
+            )
+        return what
+    if step == Step.INITCALLS:
+        what = "initcalls: watermarks from postcore, the tick stops at fs_initcall"
+        if f("deferred"):
+            what += (
+                f"; the {format_size(nbytes)} SWIOTLB buffer becomes shared at "
+                "fs_initcall_sync, the APs halted outside the TD"
+            )
+        return what
     if step == Step.KERNEL_INIT:
         return "kernel init to userspace"
     if step == Step.USERSPACE:
@@ -191,6 +237,39 @@ def event_sentence(rec: StepRecord, i: int, crash: str | None) -> str:
 
 
 # -- verdict reasons -------------------------------------------------------------
+
+
+def slow_cause(o: BootOutcome) -> str:
+    """The mechanism behind a slow boot: the step that takes longest."""
+    e = max(o.events, key=lambda e: e.duration_s)
+    if e.step == Step.EXIT_BOOT_SERVICES and o.ebs_accepted_bytes:
+        return (
+            f"nobody called AllowUnacceptedMemory(), so the firmware accepts "
+            f"{format_size(o.ebs_accepted_bytes)} at ExitBootServices"
+        )
+    if e.step == Step.MEMBLOCK_FREE_ALL and o.eager_accepted_bytes:
+        return f"the kernel accepts {format_size(o.eager_accepted_bytes)} eagerly at boot"
+    if e.step == Step.FIRMWARE_PRE_ACCEPT:
+        return f"the firmware accepts {format_size(o.firmware_accepted_bytes)} before hand-over"
+    if e.step == Step.SMP_INIT and e.bytes:
+        return (
+            f"the accept storm: with the watermarks still zero, every allocation accepts a "
+            f"4 MiB block ({format_size(e.bytes)} in {e.duration_s:.0f} s), each 4 KiB accept "
+            "slower for every AP online and taking the tick"
+        )
+    if e.step == Step.MEM_ENCRYPT_INIT:
+        return (
+            f"converting the SWIOTLB buffer to shared before SMP bring-up kicks every vCPU "
+            f"out of the TD for each page ({e.duration_s:.0f} s)"
+        )
+    return slowest_step(o)
+
+
+def slowest_step(o: BootOutcome) -> str:
+    """Where most of a boot's time went."""
+    e = max(o.events, key=lambda e: e.duration_s)
+    share = 100 * e.duration_s / o.boot_time_s if o.boot_time_s else 0
+    return f"{e.step} takes {e.duration_s:.0f} s ({share:.0f}%)"
 
 
 def reason_sentence(
@@ -216,17 +295,12 @@ def reason_sentence(
         )
     ratio = o.boot_time_s / reference_s
     timing = f"{o.boot_time_s:.1f} s, {ratio:.1f}x the {reference_s:.1f} s of lazy acceptance"
+    if verdict == Verdict.TIMEOUT:
+        return (
+            f"Misses the {scenario.deadline_s:g} s deadline: boots in {timing}; {slowest_step(o)}."
+        )
     if verdict == Verdict.SLOW:
-        if o.ebs_accepted_bytes:
-            who = (
-                f"nobody called AllowUnacceptedMemory(), so the firmware accepts "
-                f"{format_size(o.ebs_accepted_bytes)} at ExitBootServices"
-            )
-        elif o.eager_accepted_bytes:
-            who = f"the kernel accepts {format_size(o.eager_accepted_bytes)} eagerly at boot"
-        else:
-            who = f"the firmware accepts {format_size(o.firmware_accepted_bytes)} before hand-over"
-        return f"Boots in {timing}: {who}."
+        return f"Boots in {timing}: {slow_cause(o)}."
     if o.unaccepted_bytes:
         how = f"{format_size(o.unaccepted_bytes)} is left for the kernel to accept lazily"
     else:
