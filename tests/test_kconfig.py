@@ -31,7 +31,8 @@ def fields(name: str, **kw: str) -> dict:
 
 def test_talos_6_18_full_config() -> None:
     f = fields("kernel-config-talos-6.18.45-amd64-snp-unaccepted-excerpt.txt")
-    assert set(f) == KEYS
+    # 6.18.45 has the accept storm (6.14+), and the table fix (6.18.14+).
+    assert set(f) == KEYS | {"accept_storm", "hotplug_accept_deadlock", "table_reservation"}
     assert f == {
         "name": "kernel-config-talos-6.18.45-amd64-snp-unaccepted-excerpt",
         "description": f["description"],
@@ -41,6 +42,9 @@ def test_talos_6_18_full_config() -> None:
         "platforms": ["snp"],
         "efi_stub": True,
         "version": "6.18.45",
+        "accept_storm": True,
+        "hotplug_accept_deadlock": False,
+        "table_reservation": "fixed",
     }
     assert "6.18.45" in f["description"]
     assert "UNACCEPTED_MEMORY=y" in f["description"]

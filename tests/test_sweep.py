@@ -319,7 +319,7 @@ def test_sweep_markdown_and_output_file(cli_run, tmp_path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--ram", "1G..16T", "--vcpus", "1..4"), "one parameter at a time"),
+        (("--ram", "1G..16T", "--vcpus", "1..4", "--pre-accept", "64M..1G"), "or two parameters"),
         ((), "nothing to sweep"),
         (("--ram", "16T..1G"), "from low to high"),
         (("--ram", "1G..5P"), "52-bit physical address limit"),

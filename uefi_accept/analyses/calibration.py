@@ -16,6 +16,7 @@ from typing import Any, Literal
 import msgspec
 import numpy as np
 
+from uefi_accept.inputs.measurement_files import MeasurementSpec
 from uefi_accept.model.boot import Boots, simulate
 from uefi_accept.model.cost import COST_MODELS, CostModel
 from uefi_accept.model.profiles import (
@@ -467,3 +468,53 @@ def validate(
         if platform is None or m.platform == platform
     ]
     return Validation(tuple(rows), dict(COST_MODELS), user_rows=len(extra))
+
+
+def measurement_from_spec(spec: MeasurementSpec, source_file: str) -> Measurement:
+    """A user's row (`validate --measurements FILE`), computed like the built-ins."""
+    from uefi_accept.inputs.profile_files import resolve_profile
+    from uefi_accept.units import parse_size
+
+    try:
+        ram = parse_size(spec.ram)
+        pre = parse_size(spec.pre_accept) if spec.pre_accept is not None else None
+    except ValueError as exc:
+        from uefi_accept.errors import InputError
+
+        raise InputError(str(exc), source=source_file, field=spec.name) from None
+    scenario = Scenario(
+        platform=spec.platform,
+        ram_bytes=ram,
+        vcpus=spec.vcpus,
+        layout=spec.layout,
+        loader=spec.loader,
+        host_page_size=SMALL_PAGE if spec.host_page_size == "4K" else 2 * MiB,
+        pre_accept=pre,
+    )
+    fw = resolve_profile(spec.firmware, "firmware", spec.platform)
+    kernel = resolve_profile(spec.kernel, "kernel", spec.platform)
+    if spec.accept_memory is not None and isinstance(kernel, KernelProfile):
+        kernel = msgspec.structs.replace(kernel, accept_memory=AcceptMemory(spec.accept_memory))
+
+    def compute() -> float:
+        boots = _boot(scenario, fw, kernel)  # type: ignore[arg-type]
+        if spec.figure == "boot_time_s":
+            return float(boots.boot_time_s[0])
+        return _step(boots, spec.figure)
+
+    conditions = spec.conditions or (
+        f"{spec.ram} RAM, {spec.vcpus} vCPUs, firmware {spec.firmware}, kernel {spec.kernel}, "
+        f"host pages {spec.host_page_size}"
+        + (f", figure {spec.figure}" if spec.figure != "boot_time_s" else "")
+    )
+    return Measurement(
+        name=spec.name,
+        platform=str(spec.platform),
+        conditions=conditions,
+        source=f"{spec.source} ({source_file})",
+        measured=spec.measured,
+        unit="s",
+        compute=compute,
+        tolerance=spec.tolerance,
+        kind=spec.kind,
+    )

@@ -265,3 +265,85 @@ def _changes(
         v_lo, v_hi = after[more], v_hi[more]
     found.sort(key=lambda c: (c.index, c.first_after))
     return tuple(found)
+
+
+# -- two parameters at once: a grid of VM shapes ---------------------------------------
+
+
+@dataclass(frozen=True)
+class GridCurve:
+    """One combination over the grid: arrays of shape (len(y), len(x))."""
+
+    firmware: FirmwareProfile
+    kernel: KernelProfile
+    verdicts: Array
+    boot_time_s: Array
+    usable_bytes: Array
+
+    def verdict_at(self, iy: int, ix: int) -> Verdict:
+        return VERDICTS[int(self.verdicts[iy, ix])]
+
+
+@dataclass(frozen=True)
+class GridResult:
+    scenario: Scenario  # the swept fields hold the first values
+    x_param: str
+    y_param: str
+    x_values: Array
+    y_values: Array
+    reference_s: Array
+    curves: tuple[GridCurve, ...]
+
+    def counts(self, curve: GridCurve) -> dict[Verdict, int]:
+        codes, n = np.unique(curve.verdicts, return_counts=True)
+        return {VERDICTS[int(c)]: int(k) for c, k in zip(codes, n, strict=True)}
+
+
+def grid_batch(
+    scenario: Scenario, x_param: str, x: Array, y_param: str, y: Array
+) -> tuple[Batch, tuple[int, int]]:
+    """Every (x, y) pair as one batch, y-major: point iy * len(x) + ix."""
+    xs, ys = np.meshgrid(np.asarray(x, np.int64), np.asarray(y, np.int64))
+    points: dict[str, Array] = {}
+    for param, values in ((x_param, xs.ravel()), (y_param, ys.ravel())):
+        points[{"ram": "ram", "vcpus": "vcpus", "pre_accept": "pre_accept"}[param]] = values
+    return Batch.over(scenario, **points), xs.shape
+
+
+def sweep_grid(
+    scenario: Scenario,
+    x_param: str,
+    x_values: Array,
+    y_param: str,
+    y_values: Array,
+    firmwares: list[FirmwareProfile],
+    kernels: list[KernelProfile],
+) -> GridResult:
+    """Every combination at every VM shape of the grid: one batch each."""
+    if x_param == y_param or x_param not in PARAMS or y_param not in PARAMS:
+        raise ValueError(f"cannot sweep {x_param!r} against {y_param!r}")
+    batch, shape = grid_batch(scenario, x_param, x_values, y_param, y_values)
+    reference_s = reference_boot_times(batch)
+    curves = []
+    for fw in firmwares:
+        for kernel in kernels:
+            boots = simulate(batch, fw, kernel)
+            codes = verdict_codes(boots, reference_s)
+            curves.append(
+                GridCurve(
+                    fw,
+                    kernel,
+                    codes.reshape(shape),
+                    boots.boot_time_s.reshape(shape),
+                    boots.usable_bytes.reshape(shape),
+                )
+            )
+    return GridResult(
+        scenario,
+        x_param,
+        y_param,
+        np.asarray(x_values, np.int64),
+        np.asarray(y_values, np.int64),
+        reference_s.reshape(shape),
+        tuple(curves),
+    )

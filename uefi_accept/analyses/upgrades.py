@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any, Literal
+from typing import Literal
 
 from uefi_accept.analyses.matrix import CellResult, MatrixResult
-from uefi_accept.inputs.documents import SCHEMA_VERSION
 from uefi_accept.model.outcome import Verdict
+from uefi_accept.model.profiles import KernelProfile, TableReservation
 from uefi_accept.units import format_size
 
 Side = Literal["kernel", "firmware"]
@@ -34,19 +34,19 @@ class CellFacts:
     usable_bytes: int
     lost_bytes: int
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "verdict": str(self.verdict),
-            "boot_time_s": self.boot_time_s,
-            "usable_bytes": self.usable_bytes,
-            "lost_bytes": self.lost_bytes,
-        }
-
 
 def cell_facts(cell: CellResult) -> CellFacts:
     """Facts of a cell, rounded the way the matrix JSON stores them."""
     o = cell.outcome
     return CellFacts(cell.verdict, round(o.boot_time_s, 3), o.usable_bytes, o.lost_bytes)
+
+
+def _boot_noun(v: Verdict) -> str:
+    return {
+        Verdict.CRASH: "a crash",
+        Verdict.OOM: "an out-of-memory boot",
+        Verdict.TIMEOUT: "a timeout",
+    }.get(v, f"a {v} boot")
 
 
 def worse_fields(before: CellFacts, after: CellFacts, slow_ratio: float) -> tuple[str, ...]:
@@ -56,7 +56,8 @@ def worse_fields(before: CellFacts, after: CellFacts, slow_ratio: float) -> tupl
     A longer boot does not count when the step also makes more memory usable
     (degraded -> fast, say): the kernel then has more RAM to initialise, and
     the verdict, measured against lazy acceptance of the same RAM, already
-    says whether that boot is slow.
+    says whether that boot is slow. Nor does it after a boot that never got
+    to userspace (crash, oom): that one had no boot time to compare.
     """
     fields = []
     if after.verdict.rank > before.verdict.rank:
@@ -65,6 +66,7 @@ def worse_fields(before: CellFacts, after: CellFacts, slow_ratio: float) -> tupl
         fields.append(LESS_USABLE)
     if (
         after.usable_bytes <= before.usable_bytes
+        and before.verdict not in (Verdict.CRASH, Verdict.OOM)
         and before.boot_time_s > 0
         and after.boot_time_s >= slow_ratio * before.boot_time_s
     ):
@@ -78,6 +80,9 @@ class UpgradeStep:
     before: CellResult
     after: CellResult
     worse: tuple[str, ...]
+    # Known kernel bugs the step brings in or leaves behind (KNOWN_BUGS keys).
+    bugs_appear: tuple[str, ...] = ()
+    bugs_go: tuple[str, ...] = ()
 
     @property
     def regression(self) -> bool:
@@ -116,7 +121,11 @@ class UpgradeStep:
         b, a = cell_facts(self.before), cell_facts(self.after)
         what = []
         if WORSE_VERDICT in self.worse:
-            what.append(f"turns a {b.verdict} boot into a {a.verdict} one")
+            plain = (Verdict.FAST, Verdict.SLOW, Verdict.DEGRADED)
+            if b.verdict in plain and a.verdict in plain:
+                what.append(f"turns a {b.verdict} boot into a {a.verdict} one")
+            else:
+                what.append(f"turns {_boot_noun(b.verdict)} into {_boot_noun(a.verdict)}")
         if LESS_USABLE in self.worse:
             what.append(
                 f"cuts usable memory from {format_size(b.usable_bytes)} "
@@ -129,21 +138,6 @@ class UpgradeStep:
             )
         joined = what[0] if len(what) == 1 else ", ".join(what[:-1]) + " and " + what[-1]
         return f"{step} {joined}, because {_cause(self.before, self.after)}."
-
-    def to_dict(self) -> dict[str, Any]:
-        def side(c: CellResult) -> dict[str, Any]:
-            return {"firmware": c.firmware, "kernel": c.kernel, **cell_facts(c).to_dict()}
-
-        return {
-            "upgraded": self.side,
-            "from": self.old_name,
-            "to": self.new_name,
-            "held": self.held,
-            "worse": list(self.worse),
-            "before": side(self.before),
-            "after": side(self.after),
-            "sentence": self.sentence(),
-        }
 
 
 def _cause(before: CellResult, after: CellResult) -> str:
@@ -195,18 +189,55 @@ class UpgradeReport:
     def regressions(self) -> tuple[UpgradeStep, ...]:
         return tuple(s for s in self.steps if s.regression)
 
-    def to_dict(self) -> dict[str, Any]:
-        m = self.matrix
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "kind": "upgrades",
-            "scenario": m.scenario.to_dict(),
-            "firmware": list(m.firmware),
-            "kernels": list(m.kernels),
-            "steps_checked": len(self.steps),
-            "regression": bool(self.regressions),
-            "regressions": [s.to_dict() for s in self.regressions],
-        }
+    @property
+    def bug_steps(self) -> tuple[UpgradeStep, ...]:
+        """Kernel upgrades where a known bug appears or goes (flagged even when
+        this VM's figures do not move)."""
+        return tuple(s for s in self.steps if s.bugs_appear or s.bugs_go)
+
+    @property
+    def bug_changes(self) -> tuple[BugChange, ...]:
+        """`bug_steps` once per kernel upgrade (the same on every firmware)."""
+        seen: dict[tuple[str, str], BugChange] = {}
+        for s in self.bug_steps:
+            key = (s.old_name, s.new_name)
+            seen.setdefault(key, BugChange(s.old_name, s.new_name, s.bugs_appear, s.bugs_go))
+        return tuple(seen.values())
+
+
+@dataclass(frozen=True)
+class BugChange:
+    """A kernel upgrade that brings in or leaves behind known bugs."""
+
+    old_kernel: str
+    new_kernel: str
+    appear: tuple[str, ...]
+    go: tuple[str, ...]
+
+    def sentence(self) -> str:
+        parts = [f"brings in {KNOWN_BUGS[b]}" for b in self.appear]
+        parts += [f"leaves behind {KNOWN_BUGS[b]}" for b in self.go]
+        return f"kernel {self.old_kernel} -> {self.new_kernel}: " + "; ".join(parts) + "."
+
+
+# Known kernel bugs, by the kernel-profile field that says a kernel has one.
+KNOWN_BUGS = {
+    "accept_storm": "the accept storm before the watermarks exist (800f1059c99e, 6.14)",
+    "hotplug_accept_deadlock": (
+        "the cpu_hotplug_lock deadlock when the storm takes the last page (6.14; fixed by "
+        "4067196a5227)"
+    ),
+    "table_reservation": (
+        "reserve_unaccepted()'s unmapped table tail (8dbe33956d96, 6.6; fixed by 0862438c9048)"
+    ),
+}
+
+
+def known_bugs(kernel: KernelProfile) -> frozenset[str]:
+    bugs = {key for key in ("accept_storm", "hotplug_accept_deadlock") if getattr(kernel, key)}
+    if kernel.unaccepted_memory and kernel.table_reservation == TableReservation.PAGE_ALIGNED_SIZE:
+        bugs.add("table_reservation")
+    return frozenset(bugs)
 
 
 def walk_upgrades(matrix: MatrixResult) -> UpgradeReport:
@@ -215,10 +246,16 @@ def walk_upgrades(matrix: MatrixResult) -> UpgradeReport:
     within each kernel column."""
     ratio = matrix.scenario.slow_ratio
     steps: list[UpgradeStep] = []
+    bugs = {k.name: known_bugs(k) for k in matrix.kernel_profiles}
 
     def step(side: Side, before: CellResult, after: CellResult) -> None:
         worse = worse_fields(cell_facts(before), cell_facts(after), ratio)
-        steps.append(UpgradeStep(side, before, after, worse))
+        old, new = bugs.get(before.kernel, frozenset()), bugs.get(after.kernel, frozenset())
+        steps.append(
+            UpgradeStep(
+                side, before, after, worse, tuple(sorted(new - old)), tuple(sorted(old - new))
+            )
+        )
 
     for fw in matrix.firmware:
         for old, new in pairwise(matrix.kernels):

@@ -29,10 +29,13 @@ Sweep one of --ram, --pre-accept or --vcpus over LOW..HIGH:
 Sizes are log-spaced and rounded to whole MiB (the ends are kept exact);
 vCPU counts are every integer, or log-spaced when there are more than
 --points of them. Each verdict change is then located to 1 MiB (1 vCPU).
+Give two ranges for a grid of VM shapes (7 x 7 unless --points):
+  uefi-accept sweep --ram 4G..4T --vcpus 1..256 --platform snp
 
 """
 SWEEPABLE = {"ram": "--ram", "pre_accept": "--pre-accept", "vcpus": "--vcpus"}
 MAX_VCPUS = 4096
+MAX_GRID_SHAPES = 250_000  # per combination: a few seconds of engine time
 _ASCII_INT = re.compile(r"^[0-9]{1,6}$")
 
 
@@ -51,9 +54,11 @@ def _parse_one(name: str, text: str) -> int:
         raise InputError(str(exc), field=option) from None
 
 
-def parse_sweep_options(kw: dict[str, Any]) -> tuple[str, int, int]:
-    """Turn --ram/--pre-accept/--vcpus into scalars in `kw`, and return the one
-    given as LOW..HIGH as (parameter, low, high); the low end goes into `kw`."""
+def parse_sweep_options(kw: dict[str, Any]) -> list[tuple[str, int, int]]:
+    """Turn --ram/--pre-accept/--vcpus into scalars in `kw`, and return the ones
+    given as LOW..HIGH as (parameter, low, high), in the order ram, pre_accept,
+    vcpus (one: a sweep; two: a grid, the first across, the second down); each
+    low end goes into `kw`."""
     ranges: dict[str, tuple[int, int]] = {}
     for name, option in SWEEPABLE.items():
         text = kw.get(name)
@@ -69,15 +74,17 @@ def parse_sweep_options(kw: dict[str, Any]) -> tuple[str, int, int]:
             raise InputError(f"a range goes from low to high: {text[:40]!r}", field=option)
         ranges[name] = (lo, hi)
         kw[name] = lo
-    if len(ranges) != 1:
+    if not ranges or len(ranges) > 2:
         got = " and ".join(SWEEPABLE[n] for n in ranges)
         raise InputError(
-            (f"sweep one parameter at a time, not {got}" if ranges else "nothing to sweep")
-            + ": give one of --ram 1G..16T, --pre-accept 64M..4G or --vcpus 1..64",
+            (f"sweep one or two parameters at a time, not {got}" if ranges else "nothing to sweep")
+            + ": give one of --ram 1G..16T, --pre-accept 64M..4G or --vcpus 1..64, "
+            "or two of them for a grid",
             field=got.split(" and ")[0] if ranges else None,
         )
-    (param, (lo, hi)) = next(iter(ranges.items()))
-    return param, lo, hi
+    if "pre_accept" in ranges and "ram" in ranges and ranges["pre_accept"][1] > ranges["ram"][0]:
+        raise InputError("more than the smallest VM's RAM", field="--pre-accept")
+    return [(param, lo, hi) for param, (lo, hi) in ranges.items()]
 
 
 def _range_options(func: Any) -> Any:
@@ -150,13 +157,13 @@ def sweep(**kw: Any) -> None:
 
     fw_refs, kernel_refs = kw.pop("fw_refs"), kw.pop("kernel_refs")
     fmt, output, plot, points = kw.pop("fmt"), kw.pop("output"), kw.pop("plot"), kw.pop("points")
-    out_fmt = output_format(fmt, output, Kind.SWEEP)
-    param, lo, hi = parse_sweep_options(kw)
-    scenario = build_scenario(kw)  # checks the low end like any single scenario
-    if param == "ram" and hi > max_ram(scenario.layout):
-        raise InputError("beyond the 52-bit physical address limit", field="--ram")
-    if param == "pre_accept" and hi > scenario.ram_bytes:
-        raise InputError("more than the VM's RAM", field="--pre-accept")
+    swept = parse_sweep_options(kw)
+    scenario = build_scenario(kw)  # checks the low ends like any single scenario
+    for param, _, hi in swept:
+        if param == "ram" and hi > max_ram(scenario.layout):
+            raise InputError("beyond the 52-bit physical address limit", field="--ram")
+        if param == "pre_accept" and "ram" not in kw_swept(swept) and hi > scenario.ram_bytes:
+            raise InputError("more than the VM's RAM", field="--pre-accept")
     if plot is not None:
         from uefi_accept.render.plot import check_path, require_matplotlib
 
@@ -165,9 +172,56 @@ def sweep(**kw: Any) -> None:
     fws, ks = resolve_rows_and_columns(
         fw_refs, kernel_refs, scenario, accept_memory=kw.get("accept_memory")
     )
+    if len(swept) == 2:
+        _grid(scenario, swept, points, fws, ks, fmt, output, plot)
+        return
+    out_fmt = output_format(fmt, output, Kind.SWEEP)
+    (param, lo, hi) = swept[0]
     result = run_sweep(scenario, param, sweep_values(param, lo, hi, points), fws, ks)
     if plot is not None:  # the plot first: a failed run leaves no text file behind
         from uefi_accept.render.plot import plot_sweep
 
         plot_sweep(result, plot)
     emit(Kind.SWEEP, result, out_fmt, output)
+
+
+def kw_swept(swept: list[tuple[str, int, int]]) -> set[str]:
+    return {param for param, _, _ in swept}
+
+
+# A grid's default points per axis: a table that still fits 79 columns.
+GRID_POINTS = 7
+
+
+def _grid(
+    scenario: Any,
+    swept: list[tuple[str, int, int]],
+    points: int | None,
+    fws: Any,
+    ks: Any,
+    fmt: Any,
+    output: str | None,
+    plot: str | None,
+) -> None:
+    from uefi_accept.analyses.sweep import sweep_grid, sweep_values
+    from uefi_accept.cli.common import emit, output_format
+
+    out_fmt = output_format(fmt, output, Kind.GRID)
+    (x_param, x_lo, x_hi), (y_param, y_lo, y_hi) = swept
+    n = points if points is not None else GRID_POINTS
+    if n * n > MAX_GRID_SHAPES:
+        raise InputError(f"{n} x {n} VM shapes is more than {MAX_GRID_SHAPES}", field="--points")
+    result = sweep_grid(
+        scenario,
+        x_param,
+        sweep_values(x_param, x_lo, x_hi, n),
+        y_param,
+        sweep_values(y_param, y_lo, y_hi, n),
+        list(fws),
+        list(ks),
+    )
+    if plot is not None:
+        from uefi_accept.render.plot import plot_grid
+
+        plot_grid(result, plot)
+    emit(Kind.GRID, result, out_fmt, output)

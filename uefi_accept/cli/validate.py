@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from uefi_accept.cli.options import EXIT_CODES_HELP, FractionType, format_option, output_option
@@ -23,10 +25,22 @@ from uefi_accept.render import Kind
     help="Allowed relative error for every row, e.g. 0.1 or 10% "
     "(default: each row's own, 20% unless stated).",
 )
+@click.option(
+    "--measurements",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default=None,
+    metavar="FILE",
+    help="Your own measurements (TOML, one [[measurement]] table each: name, measured, "
+    "platform, firmware, kernel, ram, vcpus, ...), checked after the published ones.",
+)
 @format_option(Kind.VALIDATION)
 @output_option
 def validate(
-    platform: str | None, tolerance: float | None, fmt: str | None, output: str | None
+    platform: str | None,
+    tolerance: float | None,
+    measurements: str | None,
+    fmt: str | None,
+    output: str | None,
 ) -> int:
     """The cost model against every published measurement it is built on.
 
@@ -39,6 +53,14 @@ def validate(
     if tolerance is not None and tolerance <= 0:
         raise click.BadParameter("must be above 0", param_hint="'--tolerance'")
     out_fmt = output_format(fmt, output, Kind.VALIDATION)
-    result = run_validation(platform.lower() if platform else None, tolerance)
+    extra: tuple[Any, ...] = ()
+    if measurements is not None:
+        from uefi_accept.analyses.calibration import measurement_from_spec
+        from uefi_accept.inputs.files import source_name
+        from uefi_accept.inputs.measurement_files import load_measurements
+
+        source = source_name(measurements)
+        extra = tuple(measurement_from_spec(s, source) for s in load_measurements(measurements))
+    result = run_validation(platform.lower() if platform else None, tolerance, extra)
     emit(Kind.VALIDATION, result, out_fmt, output)
     return EXIT_CHANGED if result.failed else EXIT_OK

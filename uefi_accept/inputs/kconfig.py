@@ -28,8 +28,10 @@ SUPPORT_SINCE = (6, 5, 0)
 
 _OPTIONS = ("UNACCEPTED_MEMORY", "EFI_STUB", "AMD_MEM_ENCRYPT", "INTEL_TDX_GUEST")
 
-_SET_RE = re.compile(r"^\s*CONFIG_([A-Za-z0-9_]+)\s*=\s*(.*?)\s*$")
-_UNSET_RE = re.compile(r"^\s*#\s*CONFIG_([A-Za-z0-9_]+) is not set\s*$")
+# The value is the rest of the line, stripped in code: a lazy "(.*?)\s*$"
+# retries the blank run at every step, quadratic in a line of blanks.
+_SET_RE = re.compile(r"\s*CONFIG_([A-Za-z0-9_]{1,200})\s*=(.*)")
+_UNSET_RE = re.compile(r"\s*#\s*CONFIG_([A-Za-z0-9_]{1,200}) is not set\s*")
 _HEADER_RE = re.compile(r"^\s*#\s*Linux/\S+\s+(\S+)\s+Kernel Configuration\s*$")
 _SUFFIXES = (".txt", ".conf", ".cfg", ".config", ".fragment", ".kconfig")
 
@@ -80,17 +82,18 @@ def kernel_fields_from_config(
     unset: set[str] = set()
     header_version: str | None = None
     for line in text.splitlines():
+        if "CONFIG_" not in line:
+            if header_version is None and "Linux/" in line:
+                m = _HEADER_RE.match(line)
+                header_version = m.group(1) if m else None
+            continue
         m = _SET_RE.match(line)
         if m:
-            values[m.group(1)] = m.group(2)
+            values[m.group(1)] = m.group(2).strip()
             continue
-        m = _UNSET_RE.match(line)
+        m = _UNSET_RE.fullmatch(line)
         if m:
             unset.add(m.group(1))
-            continue
-        m = _HEADER_RE.match(line)
-        if m and header_version is None:
-            header_version = m.group(1)
     if not values and not unset:
         raise InputError("no CONFIG_ lines: not a kernel .config or config fragment", source=source)
 
@@ -157,7 +160,7 @@ def kernel_fields_from_config(
         description += "; " + "; ".join(notes)
     description += "."
 
-    return {
+    fields: dict[str, Any] = {
         "name": _name_from_source(source),
         "description": description,
         "unaccepted_memory": unaccepted,
@@ -167,6 +170,17 @@ def kernel_fields_from_config(
         "efi_stub": efi_stub,
         "version": used_version,
     }
+    if vt is not None and vt >= (5, 19, 0):
+        # The release's own mechanisms and bugs (model/versions.py); support and
+        # the protocol call stay as the config says.
+        from uefi_accept.model.versions import mechanisms
+
+        known = mechanisms(vt)
+        for key in ("accept_storm", "hotplug_accept_deadlock", "table_reservation"):
+            fields[key] = str(known[key]) if key == "table_reservation" else known[key]
+        if not unaccepted:
+            fields["accept_storm"] = fields["hotplug_accept_deadlock"] = False
+    return fields
 
 
 __all__ = ["SUPPORT_SINCE", "kernel_fields_from_config"]

@@ -126,6 +126,9 @@ class Ranges:
     def first_overlapping(self, other: Ranges) -> tuple[Array, Array]:
         """Per point: whether any range of this set meets `other`, and the start
         of the first range of this set that does."""
+        if self.s.shape[1] == 0 or other.s.shape[1] == 0:
+            zeros = np.zeros(self.n, dtype=np.int64)
+            return zeros.astype(bool), zeros
         lo = np.maximum(self.s[:, :, None], other.s[:, None, :])
         hi = np.minimum(self.e[:, :, None], other.e[:, None, :])
         hits = (hi > lo).any(axis=2)

@@ -19,6 +19,9 @@ class Format(enum.StrEnum):
     MARKDOWN = "markdown"
     JSON = "json"
     CSV = "csv"
+    JUNIT = "junit"  # JUnit XML for GitLab and Jenkins test reports
+    GITHUB = "github"  # GitHub Actions workflow commands (annotations)
+    HTML = "html"  # one self-contained page: inline CSS and SVG (render/html.py)
 
 
 class Kind(enum.StrEnum):
@@ -30,12 +33,20 @@ class Kind(enum.StrEnum):
     VALIDATION = "validation"
     INSPECT = "inspect"
     PROFILES = "profiles"
+    GRID = "grid"  # a sweep over two parameters: VM shapes
 
 
 _BLOCK_FORMATS = (Format.TABLE, Format.TEXT, Format.MARKDOWN)
 FORMATS: dict[Kind, tuple[Format, ...]] = {
     kind: (*_BLOCK_FORMATS, Format.JSON) for kind in Kind
 } | {Kind.SWEEP: (*_BLOCK_FORMATS, Format.JSON, Format.CSV)}
+# The CI gates also report as test results and as annotations.
+for _kind in (Kind.CHECK, Kind.UPGRADES, Kind.VALIDATION):
+    FORMATS[_kind] += (Format.JUNIT, Format.GITHUB)
+# Every kind has a report page; render() finds html.<kind>.
+for _kind in Kind:
+    FORMATS[_kind] += (Format.HTML,)
+FORMATS[Kind.GRID] = (*_BLOCK_FORMATS, Format.JSON, Format.CSV, Format.HTML)
 # What an output file's name says about its format (`-o report.md`).
 SUFFIX_FORMAT = {
     ".json": Format.JSON,
@@ -44,6 +55,9 @@ SUFFIX_FORMAT = {
     ".txt": Format.TEXT,
     ".text": Format.TEXT,
     ".csv": Format.CSV,
+    ".xml": Format.JUNIT,
+    ".html": Format.HTML,
+    ".htm": Format.HTML,
 }
 _BLOCK_RENDERER = {
     Format.TABLE: "uefi_accept.render.terminal",

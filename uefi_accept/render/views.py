@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from uefi_accept.analyses.check import CheckReport, FieldChange, FileCheck
     from uefi_accept.analyses.diagnosis import InspectReport
     from uefi_accept.analyses.matrix import CellResult, MatrixResult
-    from uefi_accept.analyses.sweep import Curve, SweepResult
+    from uefi_accept.analyses.sweep import Curve, GridCurve, GridResult, SweepResult
     from uefi_accept.analyses.upgrades import UpgradeReport, UpgradeStep
     from uefi_accept.model.profiles import Profile
     from uefi_accept.model.scenario import Scenario
@@ -52,15 +52,17 @@ def verdict_span(v: object) -> Span:
     return (str(v), VERDICT_STYLE.get(str(v)))
 
 
-def scenario_line(s: Scenario, skip: str | None = None) -> str:
+def scenario_line(s: Scenario, skip: str | tuple[str, ...] = ()) -> str:
+    """The scenario in one line, without the (swept) fields named in `skip`."""
+    skipped = (skip,) if isinstance(skip, str) else skip
     page = "4 KiB" if s.host_page_size < 2 * MiB else "2 MiB"
     parts = [s.platform.upper()]
-    if skip != "ram_bytes":
+    if "ram_bytes" not in skipped:
         parts.append(f"{format_size(s.ram_bytes)} RAM")
-    if skip != "vcpus":
+    if "vcpus" not in skipped:
         parts.append(f"{s.vcpus} vCPUs")
     parts += [f"{s.layout} layout", str(s.loader), f"host pages {page}"]
-    if skip != "pre_accept" and s.pre_accept:
+    if "pre_accept" not in skipped and s.pre_accept:
         parts.append(f"pre-accept {format_size(s.pre_accept)}")
     return ", ".join(parts)
 
@@ -321,6 +323,9 @@ def upgrades(r: UpgradeReport) -> Report:
             )
         )
         out.add(*(_step_para(i, s) for i, s in enumerate(r.regressions, 1)))
+    if r.bug_changes:
+        out.add(Para.of("Known kernel bugs that come or go along these paths:"))
+        out.add(*(Para.of(b.sentence(), level=1) for b in r.bug_changes))
     out.add(Para(((summary, "bold red" if n else "bold green"),)))
     return out
 
@@ -358,7 +363,7 @@ def sweep_title(r: SweepResult) -> str:
     )
 
 
-def curve_name(c: Curve) -> str:
+def curve_name(c: Curve | GridCurve) -> str:
     return f"{c.firmware.name} / {c.kernel.name}"
 
 
@@ -513,7 +518,6 @@ def validation(v: Validation) -> Report:
             f"; {opened} {'is an open disagreement' if opened == 1 else 'are open disagreements'}"
         )
     verdict += "."
-    out.add(Para(((verdict, "bold red" if bad else "bold green"),)))
     out.add(Heading("The cost models", 2))
     names = list(v.cost_models)
     models = [v.cost_models[k] for k in names]
@@ -536,6 +540,7 @@ def validation(v: Validation) -> Report:
             "each 2 MiB accept into 512 4 KiB ones (--host-page-size 4K). Each constant's "
             "source is in the README's model section; `--cost-model FILE` replaces any of them."
         ),
+        Para(((verdict, "bold red" if bad else "bold green"),)),
     )
     return out
 
@@ -630,4 +635,45 @@ def profiles(found: dict[str, tuple[Profile, ...]]) -> Report:
                 for p in items
             )
         )
+    return out
+
+
+# -- grid (a sweep over two parameters) ------------------------------------------------
+
+
+def grid(r: GridResult) -> Report:
+    from uefi_accept.analyses.sweep import PARAMS
+
+    scen = scenario_line(r.scenario, skip=(PARAMS[r.x_param][0], PARAMS[r.y_param][0]))
+    deadline = (
+        f"; deadline {r.scenario.deadline_s:g} s" if r.scenario.deadline_s is not None else ""
+    )
+    out = Report().add(
+        Heading(
+            f"{_PARAM_NAME[r.y_param]} x {_PARAM_NAME[r.x_param]}: "
+            f"{r.y_values.size} x {r.x_values.size} VM shapes, {scen}{deadline}"
+        )
+    )
+    for c in r.curves:
+        counts = r.counts(c)
+        summary = ", ".join(f"{n} {v}" for v, n in sorted(counts.items(), key=lambda x: x[0].rank))
+        out.add(Para.of((curve_name(c), "bold"), f": {summary}"))
+        rows = []
+        times = c.boot_time_s.tolist()
+        for iy, y in enumerate(r.y_values.tolist()):
+            cells = [Cell.of(approx_value(r.y_param, y))]
+            for ix in range(r.x_values.size):
+                v = c.verdict_at(iy, ix)
+                cells.append(Cell.of((verdict_span(v), (f" {short_time(times[iy][ix])}", None))))
+            rows.append(tuple(cells))
+        out.add(
+            Table(
+                columns=(
+                    Column(f"{_PARAM_NAME[r.y_param]} \\ {_PARAM_NAME[r.x_param]}", key=True),
+                    *(Column(approx_value(r.x_param, x)) for x in r.x_values.tolist()),
+                ),
+                rows=tuple(rows),
+            )
+        )
+    out.add(Para.of("cell: verdict and boot time at that VM shape"))
     return out
