@@ -584,8 +584,14 @@ def test_format_parse_round_trip(descs: list[MemoryDescriptor]) -> None:
 
 
 def test_round_trip_reaches_the_top_of_the_address_space() -> None:
-    top = [MemoryDescriptor((1 << 64) - 2 * MiB, 1 << 64, T.RESERVED)]
+    # x86-64 MAXPHYADDR is 52 bits: the map may reach it, not go past it.
+    top = [MemoryDescriptor((1 << 52) - 2 * MiB, 1 << 52, T.RESERVED)]
     assert parse_boot_log(format_efi_memmap(top), "top").efi_map == tuple(top)
+    beyond = [*top, MemoryDescriptor((1 << 64) - 2 * MiB, 1 << 64, T.RESERVED)]
+    log = parse_boot_log(format_efi_memmap(beyond), "beyond")
+    assert log.efi_map == tuple(top)
+    assert [w.line for w in log.warnings] == [2]
+    assert "52-bit physical address limit" in log.warnings[0].message
 
 
 # Pieces that drive the fuzzer past the first regex into the deeper paths.

@@ -14,32 +14,76 @@ TiB = 1 << 40
 PiB = 1 << 50
 
 _SHIFT = {"": 0, "K": 10, "M": 20, "G": 30, "T": 40, "P": 50, "E": 60}
-_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGTPE]?)(?:I?B)?\s*$", re.IGNORECASE)
+# ASCII digits only (str.isdigit() and \d take "²" and "٤"), bounded so that
+# int() never meets Python's 4300-digit limit; blanks are spaces and tabs, so a
+# value with a newline in it is refused rather than echoed across two lines.
+_SIZE_RE = re.compile(
+    r"[ \t]*([0-9]{1,30}(?:\.[0-9]{1,30})?)[ \t]*([KMGTPE]?)(?:I?B)?[ \t]*", re.IGNORECASE
+)
+_BARE_RE = re.compile(r"[ \t]*[0-9]{1,30}[ \t]*")
 U64_MAX = (1 << 64) - 1
+# x86-64 MAXPHYADDR is at most 52 bits: no memory size this tool models (RAM,
+# a pre-accepted size, a kernel's needs) can be larger, and every size then
+# fits the engine's int64 arrays and the JSON documents' bounds.
+MAX_SIZE = 1 << 52
 
 
-def parse_size(text: str | int) -> int:
-    """Parse a size; raise ValueError with a short reason on nonsense."""
-    if isinstance(text, bool):
-        raise ValueError(f"not a size: {text!r}")
+def parse_size(text: str | int, maximum: int = MAX_SIZE) -> int:
+    """Parse a size (a string, or an int of bytes); raise ValueError with a
+    short, one-line reason on nonsense."""
+    if isinstance(text, bool) or not isinstance(text, int | str):
+        raise ValueError(f"not a size: {_show(text)}")
     if isinstance(text, int):
         value = text
     else:
-        m = _SIZE_RE.match(str(text))
+        m = _SIZE_RE.fullmatch(text)
         if not m:
-            raise ValueError(f"not a size: {text!r} (use e.g. 512M, 64G, 2T, 64GiB or bytes)")
+            raise ValueError(f"not a size: {_show(text)} (use e.g. 512M, 64G, 2T, 64GiB or bytes)")
         number, suffix = m.group(1), m.group(2).upper()
-        if suffix == "" and "." in number:
-            raise ValueError(f"not a size: {text!r} (a byte count must be a whole number)")
-        scaled = float(number) * (1 << _SHIFT[suffix]) if "." in number else None
-        value = int(scaled) if scaled is not None else int(number) << _SHIFT[suffix]
-        if scaled is not None and scaled != int(scaled):
-            raise ValueError(f"not a whole number of bytes: {text!r}")
+        if "." in number:
+            if suffix == "":
+                raise ValueError(f"not a size: {_show(text)} (a byte count is a whole number)")
+            whole, _, frac = number.partition(".")
+            # Exact: (whole + frac / 10**k) << shift, without float rounding.
+            scaled = (int(whole + frac) << _SHIFT[suffix], 10 ** len(frac))
+            if scaled[0] % scaled[1]:
+                raise ValueError(f"not a whole number of bytes: {_show(text)}")
+            value = scaled[0] // scaled[1]
+        else:
+            value = int(number) << _SHIFT[suffix]
     if value <= 0:
-        raise ValueError(f"size must be positive: {text!r}")
-    if value > U64_MAX:
-        raise ValueError(f"size does not fit in 64 bits: {text!r}")
+        raise ValueError(f"size must be positive: {_show(text)}")
+    if value > maximum:
+        raise ValueError(f"{_show(text)} is more than {format_size(maximum)}{_why(maximum)}")
     return value
+
+
+def _why(maximum: int) -> str:
+    return ", the 52-bit physical address limit" if maximum == MAX_SIZE else ""
+
+
+def _show(value: object) -> str:
+    """A value as messages quote it: repr (so a newline shows as \\n), at most 40 chars."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def is_bare_number(text: object) -> bool:
+    """A size written without a unit: bytes here, MiB for QEMU's -m and Kata."""
+    return isinstance(text, str) and _BARE_RE.fullmatch(text) is not None
+
+
+def below_minimum(text: object, value: int, minimum: int, what: str = "minimum") -> str | None:
+    """The problem with a size below `minimum`, or None. A bare number is
+    explained: it is bytes here, where QEMU's -m and Kata's default_memory read MiB."""
+    if value >= minimum:
+        return None
+    if is_bare_number(text):
+        return (
+            f"{value} is {value} bytes, below the {format_size(minimum)} {what}; a bare "
+            f"number is bytes (QEMU's -m and Kata read MiB): did you mean {value}M?"
+        )
+    return f"{format_size(value)} is below the {format_size(minimum)} {what}"
 
 
 def format_size(n: int | float) -> str:

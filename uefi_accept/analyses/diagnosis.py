@@ -27,10 +27,10 @@ from uefi_accept.inputs.bootlog import (
     LogWarning,
     kernel_version_tuple,
 )
+from uefi_accept.inputs.documents import InspectDoc, LogWarningDoc, to_data
 from uefi_accept.model.memmap import LINUX_TYPE_NAMES, RAM_TYPES, EfiMemoryType, MemoryDescriptor
 from uefi_accept.units import format_size
 
-SCHEMA_VERSION = 1
 SUPPORT_SINCE = (6, 5, 0)  # unaccepted memory support landed in Linux 6.5
 
 # EFI types that are DRAM the guest owns, whoever uses it: what "RAM" means in
@@ -78,33 +78,36 @@ class InspectReport:
     meminfo_unaccepted: int | None
     warnings: tuple[LogWarning, ...]
 
+    def to_doc(self) -> InspectDoc:
+        """The `inspect --format json` document: enums as strings, sizes in bytes."""
+        return InspectDoc(
+            accept_memory=self.accept_memory,
+            diagnosis=self.diagnosis,
+            firmware=self.firmware,
+            kernel_supports_unaccepted=self.kernel_supports_unaccepted,
+            kernel_version=self.kernel_version,
+            kind="inspect",
+            lost_bytes=self.lost_bytes,
+            meminfo_total_bytes=self.meminfo_total,
+            meminfo_unaccepted_bytes=self.meminfo_unaccepted,
+            memory_line_total_bytes=self.memory_line_total,
+            platform=self.platform,
+            ram_basis=self.ram_basis,  # type: ignore[arg-type]
+            ram_by_type=dict(sorted(self.ram_by_type)),
+            ram_bytes=self.ram_bytes,
+            schema_version=1,
+            source=self.source,
+            unaccepted_bytes=self.unaccepted_bytes,
+            unsupported_message=self.unsupported_message,
+            usable_basis=self.usable_basis,  # type: ignore[arg-type]
+            usable_bytes=self.usable_bytes,
+            verdict=self.verdict.value,  # type: ignore[arg-type]
+            warnings=[LogWarningDoc(line=w.line, message=w.message) for w in self.warnings],
+        )
+
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready data: sorted keys, enums as strings, sizes in bytes."""
-        data = {
-            "accept_memory": self.accept_memory,
-            "diagnosis": self.diagnosis,
-            "firmware": self.firmware,
-            "kernel_supports_unaccepted": self.kernel_supports_unaccepted,
-            "kernel_version": self.kernel_version,
-            "lost_bytes": self.lost_bytes,
-            "meminfo_total_bytes": self.meminfo_total,
-            "meminfo_unaccepted_bytes": self.meminfo_unaccepted,
-            "memory_line_total_bytes": self.memory_line_total,
-            "platform": self.platform,
-            "ram_basis": self.ram_basis,
-            "ram_by_type": {name: size for name, size in sorted(self.ram_by_type)},
-            "ram_bytes": self.ram_bytes,
-            "kind": "inspect",
-            "schema_version": SCHEMA_VERSION,
-            "source": self.source,
-            "unaccepted_bytes": self.unaccepted_bytes,
-            "unsupported_message": self.unsupported_message,
-            "usable_basis": self.usable_basis,
-            "usable_bytes": self.usable_bytes,
-            "verdict": self.verdict.value,
-            "warnings": [{"line": w.line, "message": w.message} for w in self.warnings],
-        }
-        return dict(sorted(data.items()))
+        """Plain JSON-ready data, keys sorted: the document as builtins."""
+        return dict(sorted(to_data(self.to_doc()).items()))
 
 
 # --------------------------------------------------------------------------

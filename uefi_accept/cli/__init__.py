@@ -6,6 +6,9 @@ starts without numpy or rich.
 
 from __future__ import annotations
 
+import errno
+import io
+import os
 import sys
 
 import click
@@ -16,6 +19,7 @@ from uefi_accept.cli.inspect import inspect
 from uefi_accept.cli.options import EXIT_CODES_HELP
 from uefi_accept.cli.profiles import profiles
 from uefi_accept.cli.run import matrix, run
+from uefi_accept.cli.schema import schema
 from uefi_accept.cli.sweep import sweep
 from uefi_accept.cli.validate import validate
 from uefi_accept.errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, InputError
@@ -30,26 +34,56 @@ def cli(debug: bool) -> None:
     type 15) in SEV-SNP and TDX guests."""
 
 
-for command in (matrix, run, profiles, check, upgrades, validate, sweep, inspect):
+for command in (matrix, run, profiles, check, upgrades, validate, sweep, inspect, schema):
     cli.add_command(command)
 
 
 def _error(message: str) -> None:
     """One line on stderr, whatever the terminal's encoding."""
     line = f"uefi-accept: {message}".replace("\n", " ").replace("\r", " ")
-    sys.stderr.buffer.write(line.encode("utf-8", errors="replace") + b"\n")
-    sys.stderr.flush()
+    data = line.encode("utf-8", errors="replace") + b"\n"
+    try:
+        sys.stderr.flush()
+        buffer = getattr(sys.stderr, "buffer", None)
+        if buffer is None:  # a text-only stream (an embedding program's StringIO)
+            sys.stderr.write(data.decode("utf-8"))
+        else:
+            buffer.write(data)
+        sys.stderr.flush()
+    except OSError:
+        pass  # stderr is gone (closed, full): the exit code still tells
+
+
+class _ClosedStream(io.TextIOBase):
+    """Standard output the shell closed (`>&-`; Python then sets sys.stdout to
+    None): writing fails as it would on the descriptor, so the command ends
+    with exit 2 and one line instead of an AttributeError."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise _StdoutClosed(errno.EBADF, "it is closed")
+
+
+class _StdoutClosed(OSError):
+    pass
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: one-line errors with documented exit codes, no tracebacks."""
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the life of the process
+    if sys.stdout is None:
+        sys.stdout = _ClosedStream()
     args = sys.argv[1:] if argv is None else argv
-    if not args:
-        click.echo(cli.get_help(click.Context(cli, info_name="uefi-accept")))
-        sys.exit(0)
     debug = "--debug" in args
     try:
-        code = cli.main(args=args, prog_name="uefi-accept", standalone_mode=False)
+        if not args:
+            click.echo(cli.get_help(click.Context(cli, info_name="uefi-accept")))
+            code = 0
+        else:
+            code = cli.main(args=args, prog_name="uefi-accept", standalone_mode=False)
     except InputError as exc:
         _error(f"error: {exc.one_line()}")
         sys.exit(EXIT_INPUT)
@@ -61,9 +95,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code if exc.exit_code else EXIT_INPUT)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except _StdoutClosed:  # click's own output (--version, --help) to a closed stdout
+        _error("error: cannot write to standard output: it is closed")
+        sys.exit(EXIT_INPUT)
     except BrokenPipeError:
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(0)
     except Exception as exc:  # noqa: BLE001 - the last line of defence

@@ -24,7 +24,7 @@ from __future__ import annotations
 import bisect
 import enum
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from uefi_accept.errors import InputError
@@ -35,6 +35,7 @@ from uefi_accept.model.memmap import (
     MemoryDescriptor,
     format_efi_debug_line,
 )
+from uefi_accept.model.scenario import MAX_PHYS_ADDR
 from uefi_accept.units import KiB
 
 U64_MAX = (1 << 64) - 1
@@ -149,22 +150,29 @@ class BootLog:
 # ("[    0.000000]"), caller ids ("[    T0]"), syslog/journal prefixes
 # ("Nov 26 10:00:00 host kernel: ") and interleaved text are simply skipped.
 # Digit runs are bounded so int() never meets Python's 4300-digit limit.
+# Parsing is linear in the input: no pattern can rescan text another attempt
+# already scanned (free-text fields are bounded, or each head is matched only
+# up to the next one), so a hostile 200 MB line costs what it takes to read.
 
-_ANSI_RE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+# An OSC sequence (ESC ] ... BEL or ESC \\) never runs past its line: a
+# terminal title cut short must not swallow the rest of the log.
+_ANSI_RE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b\n]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
 _CTRL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 _HEX = r"0x[0-9a-fA-F]{1,64}"
 _EFI_HEAD_RE = re.compile(r"efi:\s*mem(\d{1,9}):")
 _EFI_RE = re.compile(
     r"efi:\s*mem(?P<idx>\d{1,9}):\s*"
-    r"(?:\[(?P<field>[^\]|\n]*)(?:\|[^\]\n]*)?\]"  # [Name |attrs] or [type=15|attrs]
+    r"(?:\[(?P<field>[^\]|\n]{0,64})(?:\|[^\]\n]{0,200})?\]"  # [Name |attrs] or [type=15|attrs]
     r"|type=(?P<num>\d{1,12}),\s*attr=0x[0-9a-fA-F]{1,64},?)"  # pre-4.x form
     r"\s*range=\[\s*(?P<start>" + _HEX + r")\s*-\s*(?P<end>" + _HEX + r")\s*(?P<close>[\])])"
     r"(?:\s*\(\s*(?P<mb>\d{1,30})\s*MB\s*\))?"
 )
 # The mail-wrapped form: "efi: mem110: [Unaccepted <snip>]" then "range=[...] (2048MB)".
-_EFI_WRAPPED_HEAD_RE = re.compile(r"efi:\s*mem\d{1,9}:\s*(?:\[[^\]\n]*\]|type=\d{1,12},[^\n]*)\s*$")
-_RANGE_CONT_RE = re.compile(r"^\s*(?:\S*\s+)?range=\[")
+_EFI_WRAPPED_HEAD_RE = re.compile(
+    r"efi:\s*mem\d{1,9}:\s*(?:\[[^\]\n]{0,264}\]|type=\d{1,12},[^\n]{0,200})\s*"
+)
+_RANGE_CONT_RE = re.compile(r"(?:\S*\s+)?range=\[")  # matched on the stripped line
 _TYPE_NUM_RE = re.compile(r"^type\s*=\s*(\d{1,12})$")
 
 _E820_RE = re.compile(
@@ -189,8 +197,10 @@ _E820_TYPE_RE = re.compile(r"^type\s+(\d{1,12})(?![\w])", re.IGNORECASE)
 
 _VERSION_RE = re.compile(r"\bLinux version\s+(\d[^\s()]*)")
 _MEMORY_RE = re.compile(r"\bMemory:\s*(\d{1,20})K/(\d{1,20})K available")
-_FIRMWARE_RE = re.compile(r"\befi:\s*(EFI v\d{1,4}\.\d{1,4} by [^\n]*?)\s*$")
-_CMDLINE_RE = re.compile(r"\bCommand line:\s*([^\n]*?)\s*$")
+# The value is the rest of the (right-stripped) line, cut off in code: a lazy
+# "(.*?)\s*$" retries the whitespace run at every step, quadratic in its length.
+_FIRMWARE_RE = re.compile(r"\befi:\s*EFI v\d{1,4}\.\d{1,4} by ")
+_CMDLINE_RE = re.compile(r"\bCommand line:")
 _UNSUPPORTED_RE = re.compile(
     r"The\s+system\s+has\s+unaccepted\s+memory\s*,\s*but\s+(?:the\s+)?kernel\s+does\s+not\s+"
     r"support\s+it",
@@ -200,15 +210,18 @@ _UNSUPPORTED_RE = re.compile(
 # Guest-side platform lines only; host lines such as "SEV-SNP: RMP table ..."
 # must not count. arch/x86/mm/mem_encrypt.c print_mem_encrypt_feature_info(),
 # arch/x86/coco/sev (SEV: Status), arch/x86/coco/tdx/tdx.c ("Guest detected").
-_PLATFORM_RES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"Memory Encryption Features active:[^\n]*\bSEV-SNP\b"), "snp"),
-    (re.compile(r"\bSEV: Status:[^\n]*\bSEV-SNP\b"), "snp"),
-    (re.compile(r"\bSEV: SNP guest platform device"), "snp"),
-    (re.compile(r"Memory Encryption Features active:[^\n]*\bSEV-ES\b"), "sev-es"),
-    (re.compile(r"Memory Encryption Features active:[^\n]*\bSEV\b"), "sev"),
-    (re.compile(r"AMD Secure Encrypted Virtualization \(SEV\) active"), "sev"),
-    (re.compile(r"\btdx: Guest detected"), "tdx"),
-    (re.compile(r"Memory Encryption Features active:[^\n]*\bTDX\b"), "tdx"),
+# Each is a head and a token that must follow it on the line (or None).
+_FEATURES = re.compile(r"Memory Encryption Features active:")
+_SEV_STATUS = re.compile(r"\bSEV: Status:")
+_PLATFORM_RES: tuple[tuple[re.Pattern[str], re.Pattern[str] | None, str], ...] = (
+    (_FEATURES, re.compile(r"\bSEV-SNP\b"), "snp"),
+    (_SEV_STATUS, re.compile(r"\bSEV-SNP\b"), "snp"),
+    (re.compile(r"\bSEV: SNP guest platform device"), None, "snp"),
+    (_FEATURES, re.compile(r"\bSEV-ES\b"), "sev-es"),
+    (_FEATURES, re.compile(r"\bSEV\b"), "sev"),
+    (re.compile(r"AMD Secure Encrypted Virtualization \(SEV\) active"), None, "sev"),
+    (re.compile(r"\btdx: Guest detected"), None, "tdx"),
+    (_FEATURES, re.compile(r"\bTDX\b"), "tdx"),
 )
 _PLATFORM_RANK = {"sev": 1, "sev-es": 2, "snp": 3, "tdx": 3}
 
@@ -245,18 +258,26 @@ def kernel_version_tuple(version: str | None) -> tuple[int, int, int] | None:
 
 
 _LINE_BREAK_RE = re.compile(r"\r+\n?")
+MAX_WARNINGS = 100  # more are summed up in one
+MAX_FIELD = 1000  # a firmware or command line kept longer than this is cut
 
 
-def _clean_lines(text: str) -> list[str]:
-    """Split into lines without colours or control characters.
+def _cut(value: str) -> str:
+    return value if len(value) <= MAX_FIELD else value[: MAX_FIELD - 3] + "..."
 
-    LF, CRLF, the serial console's CR CR LF and a bare CR all end a line.
-    """
+
+def _clean_text(text: str) -> str:
+    """The text without colours or control characters, every line ended by LF:
+    LF, CRLF, the serial console's CR CR LF and a bare CR all end a line."""
     if "\r" in text:
         text = _LINE_BREAK_RE.sub("\n", text)
     if "\x1b" in text:
         text = _ANSI_RE.sub("", text)
-    text = _CTRL_RE.sub("", text)
+    return _CTRL_RE.sub("", text)
+
+
+def _clean_lines(text: str) -> list[str]:
+    """Split cleaned text into lines, trailing blanks removed."""
     return [line.rstrip() for line in text.split("\n")]
 
 
@@ -299,7 +320,7 @@ def _e820_kind(rest: str) -> tuple[E820Kind, int | None] | None:
 # Events: every fact found, with its line, before boots are told apart.
 
 
-@dataclass
+@dataclass(slots=True)
 class _Event:
     line: int
     kind: str
@@ -308,13 +329,13 @@ class _Event:
     early: bool = False  # printed before "Linux version" of its own boot
 
 
-@dataclass
+@dataclass(slots=True)
 class _EfiItem:
     index: int
     desc: MemoryDescriptor
 
 
-@dataclass
+@dataclass(slots=True)
 class _E820Item:
     entry: E820Entry
 
@@ -330,16 +351,27 @@ def _scan_efi(lines: list[str], events: list[_Event]) -> None:
         lineno = i + 1
         text = line
         # Mail-wrapped entry: the head without its range, continued on the next line.
-        if "range=" not in line and _EFI_WRAPPED_HEAD_RE.search(line):
-            nxt = lines[i + 1] if i + 1 < len(lines) else ""
-            if _RANGE_CONT_RE.search(nxt) and not _EFI_HEAD_RE.search(nxt):
-                text = line + " " + nxt.strip()
+        if "range=" not in line:
+            last = [m.start() for m in _EFI_HEAD_RE.finditer(line)][-1]
+            nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
+            if (
+                _EFI_WRAPPED_HEAD_RE.fullmatch(line, last)
+                and _RANGE_CONT_RE.match(nxt)
+                and not _EFI_HEAD_RE.search(nxt)
+            ):
+                text = line + " " + nxt
                 skip_next = True
-        matches = list(_EFI_RE.finditer(text))
-        heads = len(_EFI_HEAD_RE.findall(text))
-        for m in matches:
-            _efi_match(m, lineno, events)
-        if heads > len(matches):
+        # Each head is matched only up to the next one: a line of thousands of
+        # heads costs one pass, not one pass per head.
+        heads = [m.start() for m in _EFI_HEAD_RE.finditer(text)]
+        matches = 0
+        for k, pos in enumerate(heads):
+            stop = heads[k + 1] if k + 1 < len(heads) else len(text)
+            m = _EFI_RE.match(text, pos, stop)
+            if m:
+                matches += 1
+                _efi_match(m, lineno, events)
+        if len(heads) > matches:
             events.append(
                 _Event(
                     lineno,
@@ -369,6 +401,11 @@ def _efi_match(m: re.Match[str], lineno: int, events: list[_Event]) -> None:
     end = last + 1 if inclusive else last
     if end <= start:
         reject(f"range end 0x{last:x} is below its start 0x{start:x}; entry skipped")
+        return
+    if end > MAX_PHYS_ADDR:
+        # x86-64 MAXPHYADDR is at most 52 bits (CPUID 0x80000008): no guest has
+        # memory above it, and the engine's ranges are int64.
+        reject(f"range end 0x{last:x} is above the 52-bit physical address limit; entry skipped")
         return
     desc = MemoryDescriptor(start, end, t)
     events.append(_Event(lineno, "efi", _EfiItem(int(m.group("idx")), desc)))
@@ -450,28 +487,33 @@ def _scan_simple(lines: list[str], events: list[_Event]) -> None:
         if "EFI v" in line:
             m = _FIRMWARE_RE.search(line)
             if m:
-                events.append(_Event(lineno, "firmware", m.group(1)))
+                value = line[m.start() :].partition(":")[2].strip()
+                events.append(_Event(lineno, "firmware", _cut(value)))
         if "Command line:" in line:
             m = _CMDLINE_RE.search(line)
             if m:
-                events.append(_Event(lineno, "cmdline", m.group(1)))
+                events.append(_Event(lineno, "cmdline", _cut(line[m.end() :].strip())))
         if "SEV" in line or "TDX" in line or "tdx" in line:
-            for rx, name in _PLATFORM_RES:
-                if rx.search(line):
+            for head, token, name in _PLATFORM_RES:
+                m = head.search(line)
+                # The token is looked for once, after the first head: a line that
+                # repeats the head thousands of times is still one pass.
+                if m and (token is None or token.search(line, m.end())):
                     # tdx_early_init() prints before the "Linux version" banner.
                     early = "Guest detected" in line
                     events.append(_Event(lineno, "platform", name, early=early))
                     break
 
 
-def _scan_unsupported(lines: list[str], events: list[_Event]) -> None:
-    # Searched over the joined text so that a message wrapped by a mailer or a
-    # console still matches; the line is where it starts.
-    joined = "\n".join(lines)
+def _scan_unsupported(joined: str, events: list[_Event]) -> None:
+    # Searched over the whole cleaned text so that a message wrapped by a mailer
+    # or a console still matches; the line is where it starts.
     if "naccepted" not in joined:
         return
+    line, counted = 1, 0
     for m in _UNSUPPORTED_RE.finditer(joined):
-        line = joined.count("\n", 0, m.start()) + 1
+        line += joined.count("\n", counted, m.start())  # from the last match on: linear
+        counted = m.start()
         events.append(_Event(line, "unsupported", early=True))
 
 
@@ -479,7 +521,7 @@ def _scan_meminfo(lines: list[str], events: list[_Event]) -> None:
     block: list[tuple[int, str, int]] = []
 
     def flush() -> None:
-        if block and any(key == "MemTotal" for _, key, _ in block):
+        if any(key == "MemTotal" for _, key, _ in block):
             fields = tuple((key, value) for _, key, value in block)
             events.append(_Event(block[0][0], "meminfo", Meminfo(fields, block[0][0])))
         block.clear()
@@ -487,7 +529,8 @@ def _scan_meminfo(lines: list[str], events: list[_Event]) -> None:
     for i, line in enumerate(lines):
         m = _MEMINFO_RE.match(line) if ":" in line else None
         if not m:
-            flush()
+            if block:
+                flush()
             continue
         if m.group("key") == "MemTotal" and block:
             flush()  # a second dump right after the first
@@ -509,20 +552,33 @@ def _scan_meminfo(lines: list[str], events: list[_Event]) -> None:
 _DATA_KINDS = frozenset({"efi", "e820", "memory", "meminfo", "version"})
 
 
-def _split_boots(events: list[_Event]) -> list[list[_Event]]:
+def _choose_boot(events: list[_Event]) -> tuple[list[_Event], int]:
+    """The last boot with memory data (else the last boot), and how many boots
+    the log holds. Only the chosen boot is kept: a log of a million banners
+    costs a million events, not a million lists."""
     events.sort(key=lambda e: e.line)
-    boots: list[list[_Event]] = [[]]
+    boots = 1
+    current: list[_Event] = []
+    last_with_memory: list[_Event] | None = None
+    has_data = False  # the current boot holds a data event
     for ev in events:
-        current = boots[-1]
-        if ev.kind == "version" and any(e.kind in _DATA_KINDS for e in current):
+        if ev.kind == "version" and has_data:
             # Early lines just before this banner belong to the new boot: the
             # EFI stub and tdx_early_init() print before "Linux version".
             moved: list[_Event] = []
             while current and current[-1].early:
-                moved.insert(0, current.pop())
-            boots.append(moved)
-        boots[-1].append(ev)
-    return [b for b in boots if b]
+                moved.append(current.pop())
+            moved.reverse()
+            if _has_memory(current):
+                last_with_memory = current
+            boots += 1
+            current = moved
+            has_data = any(e.kind in _DATA_KINDS for e in moved)
+        current.append(ev)
+        has_data = has_data or ev.kind in _DATA_KINDS
+    if _has_memory(current) or last_with_memory is None:
+        return current, boots
+    return last_with_memory, boots
 
 
 def _has_memory(boot: list[_Event]) -> bool:
@@ -533,18 +589,50 @@ def _has_memory(boot: list[_Event]) -> bool:
 # Building one boot's record
 
 
-def _place(
-    starts: list[int], items: list[tuple[int, int, int]], start: int, end: int, line: int
-) -> int | None:
-    """Insert [start, end) into the sorted disjoint list; return the line it overlaps."""
-    idx = bisect.bisect_right(starts, start)
-    if idx > 0 and items[idx - 1][1] > start:
-        return items[idx - 1][2]
-    if idx < len(items) and items[idx][0] < end:
-        return items[idx][2]
-    starts.insert(idx, start)
-    items.insert(idx, (start, end, line))
-    return None
+class _Disjoint:
+    """Disjoint [start, end) ranges, each with its line, kept sorted in blocks
+    of at most 2 * _BLOCK: placing a range out of order costs a short list
+    insert, not one that moves every range (a reversed 1,000,000-entry map)."""
+
+    _BLOCK = 256
+
+    def __init__(self) -> None:
+        self.firsts: list[int] = []  # the first start of each block
+        self.starts: list[list[int]] = []
+        self.items: list[list[tuple[int, int, int]]] = []
+
+    def place(self, start: int, end: int, line: int) -> int | None:
+        """Add [start, end) unless it overlaps a range already here; then
+        return that range's line."""
+        b = max(bisect.bisect_right(self.firsts, start) - 1, 0)
+        if not self.firsts:
+            self.firsts, self.starts, self.items = [start], [[start]], [[(start, end, line)]]
+            return None
+        starts, items = self.starts[b], self.items[b]
+        i = bisect.bisect_right(starts, start)
+        if i > 0 and items[i - 1][1] > start:
+            return items[i - 1][2]
+        after = (
+            items[i]
+            if i < len(items)
+            else (self.items[b + 1][0] if b + 1 < len(self.items) else None)
+        )
+        if after is not None and after[0] < end:
+            return after[2]
+        starts.insert(i, start)
+        items.insert(i, (start, end, line))
+        self.firsts[b] = starts[0]
+        if len(starts) > 2 * self._BLOCK:
+            half = self._BLOCK
+            self.starts[b + 1 : b + 1] = [starts[half:]]
+            self.items[b + 1 : b + 1] = [items[half:]]
+            self.firsts.insert(b + 1, starts[half])
+            del starts[half:], items[half:]
+        return None
+
+    def __iter__(self) -> Iterator[tuple[int, int, int]]:
+        for items in self.items:
+            yield from items
 
 
 def _build_efi(
@@ -572,8 +660,7 @@ def _build_efi(
                     "using the last one",
                 )
             )
-    starts: list[int] = []
-    placed: list[tuple[int, int, int]] = []
+    placed = _Disjoint()
     kept: dict[int, MemoryDescriptor] = {}
     unordered_at: int | None = None
     prev_start = -1
@@ -582,7 +669,7 @@ def _build_efi(
         if d.start < prev_start and unordered_at is None:
             unordered_at = line
         prev_start = max(prev_start, d.start)
-        clash = _place(starts, placed, d.start, d.end, line)
+        clash = placed.place(d.start, d.end, line)
         if clash is not None:
             w = LogWarning(line, f"EFI range overlaps the one on line {clash}; entry skipped")
             warnings.append(w)
@@ -593,7 +680,7 @@ def _build_efi(
         warnings.append(
             LogWarning(unordered_at, "EFI memory map is not in address order; entries sorted")
         )
-    return tuple(kept[s] for s in starts)
+    return tuple(kept[s] for s, _, _ in placed)
 
 
 def _build_e820(
@@ -601,8 +688,7 @@ def _build_e820(
 ) -> tuple[E820Entry, ...]:
     # BIOS-e820 is printed once per boot, sanitized (sorted, no overlaps) by
     # e820__memory_setup(); anything else is reported and repaired.
-    starts: list[int] = []
-    placed: list[tuple[int, int, int]] = []
+    placed = _Disjoint()
     kept: dict[int, E820Entry] = {}
     seen: set[E820Entry] = set()
     unordered_at: int | None = None
@@ -617,7 +703,7 @@ def _build_e820(
         if e.start < prev_start and unordered_at is None:
             unordered_at = ev.line
         prev_start = max(prev_start, e.start)
-        clash = _place(starts, placed, e.start, e.end, ev.line)
+        clash = placed.place(e.start, e.end, ev.line)
         if clash is not None:
             w = LogWarning(ev.line, f"e820 range overlaps the one on line {clash}; entry skipped")
             warnings.append(w)
@@ -628,7 +714,7 @@ def _build_e820(
         warnings.append(
             LogWarning(unordered_at, "e820 table is not in address order; entries sorted")
         )
-    return tuple(kept[s] for s in starts)
+    return tuple(kept[s] for s, _, _ in placed)
 
 
 def _first(boot: list[_Event], kind: str) -> _Event | None:
@@ -689,6 +775,11 @@ def _build(source: str, boot: list[_Event], n_boots: int) -> tuple[BootLog, list
             ),
         )
     warnings.sort(key=lambda w: w.line)
+    if len(warnings) > MAX_WARNINGS:
+        # Every warning is printed: a log of a million bad lines must not print a million.
+        rest = len(warnings) - MAX_WARNINGS
+        more = LogWarning(warnings[MAX_WARNINGS].line, f"{rest} more warnings from here on")
+        warnings[MAX_WARNINGS:] = [more]
     log = BootLog(
         source=source,
         efi_map=efi_map,
@@ -721,25 +812,25 @@ def parse_boot_log(text: str, source: str) -> BootLog:
     """
     if not isinstance(text, str):
         raise InputError("boot log is not text", source=source)
+    text = _clean_text(text)
     lines = _clean_lines(text)
     events: list[_Event] = []
     _scan_efi(lines, events)
     _scan_e820(lines, events)
     _scan_simple(lines, events)
-    _scan_unsupported(lines, events)
+    _scan_unsupported(text, events)
+    del text
     _scan_meminfo(lines, events)
 
     if not events:
         raise InputError(f"no kernel boot log found: expected {_EXPECTED}", source=source)
-    boots = _split_boots(events)
-    with_memory = [b for b in boots if _has_memory(b)]
-    chosen = with_memory[-1] if with_memory else boots[-1]
-    log, rejected = _build(source, chosen, len(boots))
+    chosen, n_boots = _choose_boot(events)
+    log, rejected = _build(source, chosen, n_boots)
     if not log.has_memory_data and rejected:
         first = min(rejected, key=lambda w: w.line)
-        # Fatal here: nothing usable is left, so drop the warning's "skipped".
-        problem = re.sub(r"; (entry |line )?(skipped|ignored)$", "", first.message)
-        raise InputError(f"{problem} (no usable memory data left)", source=source, line=first.line)
+        raise InputError(
+            f"{_fatal(first.message)} (no usable memory data left)", source=source, line=first.line
+        )
     if not (
         log.has_memory_data
         or log.platform
@@ -751,18 +842,23 @@ def parse_boot_log(text: str, source: str) -> BootLog:
     return log
 
 
+def _fatal(message: str) -> str:
+    """A warning's text as an error: nothing usable is left, so no "skipped"."""
+    return re.sub(r"; (entry |line )?(skipped|ignored)$", "", message)
+
+
 def parse_meminfo(text: str, source: str) -> Meminfo:
     """Parse a /proc/meminfo dump (the last one, if the text holds several)."""
     if not isinstance(text, str):
         raise InputError("meminfo is not text", source=source)
-    lines = _clean_lines(text)
+    lines = _clean_lines(_clean_text(text))
     events: list[_Event] = []
     _scan_meminfo(lines, events)
     dumps = [e.value for e in events if e.kind == "meminfo"]
     if not dumps:
         bad = [e for e in events if e.kind == "warning"]
         if bad:
-            raise InputError(str(bad[0].value), source=source, line=bad[0].line)
+            raise InputError(_fatal(str(bad[0].value)), source=source, line=bad[0].line)
         raise InputError(
             "no /proc/meminfo content found (expected 'MemTotal:  N kB' lines)", source=source
         )

@@ -16,13 +16,12 @@ import msgspec
 
 from uefi_accept.errors import InputError
 from uefi_accept.inputs.documents import SCHEMA_VERSION, MatrixDoc
-from uefi_accept.inputs.files import read_input_bytes, source_name
+from uefi_accept.inputs.files import MAX_GOLDEN_BYTES, read_input_bytes, source_name
 from uefi_accept.inputs.profile_files import builtin, profile_from_data
 from uefi_accept.model.profiles import FirmwareProfile, KernelProfile, Profile
 from uefi_accept.model.scenario import Platform, Scenario, max_ram
 
 GOLDEN_KIND = "matrix"
-MAX_GOLDEN_BYTES = 64 << 20
 
 
 @dataclass(frozen=True)
@@ -39,7 +38,9 @@ class Golden:
     refs: dict[str, tuple[str | None, ...]]
 
 
-_AT = re.compile(r"^(?P<msg>.*?)(?: - at `\$\.?(?P<path>[^`]*)`)?$")
+# msgspec's "problem - at `$.path`"; the path is bounded so that a message
+# quoting a long value full of " - at `" is still one pass.
+_AT = re.compile(r" - at `\$\.?(?P<path>[^`]{0,300})`$")
 
 
 def _reject_constant(name: str) -> float:
@@ -110,6 +111,8 @@ def golden_from_data(data: Any, raw: bytes, source: str) -> Golden:
         pre_accept=sc.pre_accept,
         slow_ratio=float(sc.slow_ratio),
         degraded_fraction=float(sc.degraded_fraction),
+        deadline_s=sc.deadline_s,
+        cost_model=sc.cost_model,
     )
     fws, fw_refs = _profiles(doc.profiles.firmware, "firmware", sc.platform, source)
     ks, k_refs = _profiles(doc.profiles.kernel, "kernel", sc.platform, source)
@@ -158,9 +161,14 @@ def _check_header(data: dict[str, Any], source: str) -> None:
         )
 
 
+def _cut(text: str, n: int = 200) -> str:
+    """Messages are one short line: a value from the file is cut to fit."""
+    return text if len(text) <= n else text[: n - 3] + "..."
+
+
 def _split_validation_error(text: str) -> tuple[str, str | None]:
-    m = _AT.match(text)
-    msg = m.group("msg") if m else text
+    m = _AT.search(text)
+    msg = text[: m.start()] if m else text
     path = m.group("path") if m and m.group("path") else None
     for pattern, problem in (
         (r"Object missing required field `(\w+)`", "required field is missing"),
@@ -170,7 +178,7 @@ def _split_validation_error(text: str) -> tuple[str, str | None]:
         if hit:
             path = f"{path}.{hit.group(1)}" if path else hit.group(1)
             msg = problem
-    return msg, path
+    return _cut(msg), _cut(path, 100) if path else None
 
 
 def _json_type(value: Any) -> str:
@@ -229,10 +237,13 @@ def _check_names(
     held = [p.name for p in profiles]
     dupes = sorted({n for n in held if held.count(n) > 1})
     if dupes:
-        raise InputError(f"profile named twice: {', '.join(dupes)}", source=source, field=key)
+        raise InputError(
+            f"profile named twice: {_cut(', '.join(dupes), 100)}", source=source, field=key
+        )
     if names != held:
         raise InputError(
-            f"lists {names} but {key} holds {held}: the file was edited inconsistently",
+            f"lists {_cut(str(names), 80)} but {key} holds {_cut(str(held), 80)}: "
+            "the file was edited inconsistently",
             source=source,
             field=field,
         )
@@ -251,13 +262,15 @@ def _check_cells(doc: MatrixDoc, source: str) -> None:
             )
         if key in seen:
             raise InputError(
-                f"cell {c.firmware} / {c.kernel} appears twice", source=source, field=f"cells[{i}]"
+                f"cell {c.firmware[:64]} / {c.kernel[:64]} appears twice",
+                source=source,
+                field=f"cells[{i}]",
             )
         seen.add(key)
     missing = [f"{f} / {k}" for f in doc.firmware for k in doc.kernels if (f, k) not in seen]
     if missing:
         raise InputError(
-            f"missing cell{'s' if len(missing) > 1 else ''}: {', '.join(missing)}",
+            f"missing cell{'s' if len(missing) > 1 else ''}: {_cut(', '.join(missing), 160)}",
             source=source,
             field="cells",
         )
