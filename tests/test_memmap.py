@@ -155,7 +155,7 @@ def test_inspect_names_the_lost_memory(cli_run, tmp_path: Path) -> None:
     p = tmp_path / "lost.log"
     p.write_text(snp_guest_log(supported=False, meminfo=False))
     r = cli_run("inspect", str(p))
-    assert r.code == 0
+    assert r.code == 1  # lost memory: exit 1, with the remedy
     assert "lost 62 GiB" in r.out
     data = json.loads(cli_run("inspect", str(p), "--format", "json").out)
     assert data["lost_bytes"] == 62 * GiB

@@ -204,7 +204,12 @@ def _step(event: Any) -> Any:
 
 def check_golden(golden: Golden, tolerance: float = DEFAULT_TOLERANCE) -> FileCheck:
     """Recompute a golden file from its own scenario and profiles, and compare."""
-    fresh = evaluate_matrix(golden.scenario, list(golden.firmware), list(golden.kernels))
+    fresh = evaluate_matrix(
+        golden.scenario,
+        list(golden.firmware),
+        list(golden.kernels),
+        handover_map=golden.handover_map,  # a `matrix --memmap` file boots over its map
+    )
     new_doc = to_data(matrix_doc(fresh))
     old_doc = to_data(golden.doc)
     matrix_changes = compare(

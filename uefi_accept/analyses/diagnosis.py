@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 import enum
 import re
+import shlex
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,6 +78,15 @@ class InspectReport:
     meminfo_total: int | None
     meminfo_unaccepted: int | None
     warnings: tuple[LogWarning, ...]
+    # For lost memory or a crash risk: the kernel or firmware change that fixes
+    # it, and the `uefi-accept run` command that shows this log's map booted so.
+    remedy: str | None = None
+    remedy_command: str | None = None
+
+    @property
+    def needs_remedy(self) -> bool:
+        """`inspect` exits 1: memory was lost, or the guest may crash."""
+        return self.verdict in (Verdict.LOST_MEMORY, Verdict.CRASH_RISK)
 
     def to_doc(self) -> InspectDoc:
         """The `inspect --format json` document: enums as strings, sizes in bytes."""
@@ -95,6 +105,8 @@ class InspectReport:
             ram_basis=self.ram_basis,  # type: ignore[arg-type]
             ram_by_type=dict(sorted(self.ram_by_type)),
             ram_bytes=self.ram_bytes,
+            remedy=self.remedy,
+            remedy_command=self.remedy_command,
             schema_version=1,
             source=self.source,
             unaccepted_bytes=self.unaccepted_bytes,
@@ -226,6 +238,8 @@ def inspect_boot_log(log: BootLog) -> InspectReport:
     verdict, diagnosis = _diagnose(
         log, unaccepted, lost, taken, ram_bytes, supports, vt, usable, meminfo_unaccepted
     )
+    remedy = _remedy(log, verdict, supports, vt)
+    command = _remedy_command(log, verdict) if remedy is not None else None
     return InspectReport(
         source=log.source,
         verdict=verdict,
@@ -247,6 +261,8 @@ def inspect_boot_log(log: BootLog) -> InspectReport:
         meminfo_total=log.meminfo.mem_total if log.meminfo else None,
         meminfo_unaccepted=meminfo_unaccepted,
         warnings=log.warnings,
+        remedy=remedy,
+        remedy_command=command,
     )
 
 
@@ -326,3 +342,103 @@ def _diagnose(
     elif meminfo_unaccepted is not None:
         text += f" {fs(meminfo_unaccepted)} was still unaccepted when /proc/meminfo was read."
     return Verdict.HEALTHY_LAZY, text
+
+
+# --------------------------------------------------------------------------
+# Remedy: the mechanism's fix (shared/DOMAIN.md), and a command that shows it
+
+
+def _firmware_fix(platform: str | None) -> str:
+    # SNP: AmdSevDxe accepts everything at ExitBootServices unless the loader
+    # called AllowUnacceptedMemory() (OvmfPkg/Include/Protocol/SevMemoryAcceptance.h,
+    # edk2-stable202302). TDX has no such protocol; TDVF of edk2-stable202205..202208
+    # accepted all RAM, later OVMF hands RAM above 4 GiB over as type 15.
+    snp = (
+        "on SEV-SNP, OVMF since edk2-stable202302 accepts it at ExitBootServices for a "
+        "loader that does not call AllowUnacceptedMemory() (the SEV memory acceptance "
+        "protocol)"
+    )
+    tdx = (
+        "on TDX, firmware that accepts all RAM before hand-over, as TDVF of "
+        "edk2-stable202205..202208 did (later OVMF has no opt-in protocol)"
+    )
+    which = {"snp": snp, "tdx": tdx}.get(platform or "", f"{snp}; {tdx}")
+    return (
+        f"Or, where the kernel cannot change, firmware that accepts the memory itself: "
+        f"{which}. Boot time then grows with RAM."
+    )
+
+
+def _remedy(
+    log: BootLog, verdict: Verdict, supports: bool | None, vt: tuple[int, int, int] | None
+) -> str | None:
+    """The kernel or firmware change that ends lost memory or a crash risk."""
+    if verdict not in (Verdict.LOST_MEMORY, Verdict.CRASH_RISK):
+        return None
+    # AMD_MEM_ENCRYPT and INTEL_TDX_GUEST select UNACCEPTED_MEMORY (arch/x86/Kconfig).
+    option = "CONFIG_UNACCEPTED_MEMORY=y (AMD_MEM_ENCRYPT and INTEL_TDX_GUEST select it)"
+    if verdict is Verdict.CRASH_RISK:
+        # A loader that builds e820 itself passed type 15 on as RAM; the EFI stub
+        # of a 6.5+ kernel records it in the unaccepted bitmap instead
+        # (libstub/x86-stub.c setup_e820, libstub/unaccepted_memory.c).
+        return (
+            f"Boot Linux 6.5 or later built with {option} through its EFI stub, which "
+            "records type 15 in the unaccepted bitmap and accepts each page before its "
+            "first use; or a boot loader that does not pass type 15 on as usable RAM "
+            "(current GRUB marks it reserved: no crash, but that memory is lost). "
+            + _firmware_fix(log.platform)
+        )
+    if vt is not None and vt < SUPPORT_SINCE:
+        fix = f"Boot Linux 6.5 or later built with {option}"
+    elif supports is False:  # 6.5+ built without it ("does not support it")
+        fix = f"Rebuild {log.kernel_version or 'this kernel'} with {option}"
+    else:
+        # The kernel may support it: the loader that built e820 left type 15 out
+        # (GRUB: "Unknown memory type 15, considering reserved").
+        fix = (
+            f"Boot Linux 6.5 or later built with {option} through its EFI stub (a boot "
+            "loader that builds e820 itself, as GRUB does, marks type 15 reserved)"
+        )
+    return (
+        f"{fix}: its EFI stub turns type 15 into usable RAM and the kernel accepts it "
+        "lazily (libstub/x86-stub.c setup_e820). " + _firmware_fix(log.platform)
+    )
+
+
+def _remedy_command(log: BootLog, verdict: Verdict) -> str | None:
+    """`uefi-accept run --memmap LOG --kernel enlightened`, when the model boots
+    this log's map better with it than with a kernel without support (for a
+    crash risk: one given type 15 as RAM by an old boot loader). None without
+    a map that can boot (no map, or part of one)."""
+    # Imported here: only a log that needs a remedy pays for the engine.
+    from uefi_accept.analyses.matrix import evaluate, memmap_firmware
+    from uefi_accept.inputs.files import STDIN, STDIN_NAME
+    from uefi_accept.inputs.profile_files import builtin
+    from uefi_accept.model.firmware import handover_ram_bytes
+    from uefi_accept.model.profiles import KernelProfile
+    from uefi_accept.model.scenario import MIN_RAM, Loader, Platform, Scenario
+
+    if not log.efi_map:
+        return None
+    ram = handover_ram_bytes(log.efi_map)
+    if ram < MIN_RAM:
+        return None
+    # What `run --memmap` boots: the log's platform, else the default (given explicitly).
+    named = log.platform if log.platform in ("snp", "tdx") else None
+    platform = Platform(named) if named else Platform.SNP
+    without = builtin("kernel", "unenlightened", platform)
+    with_support = builtin("kernel", "enlightened", platform)
+    assert isinstance(without, KernelProfile) and isinstance(with_support, KernelProfile)
+    fw = memmap_firmware(platform, log.source)
+    scenario = Scenario(platform=platform, ram_bytes=ram)
+    loader = Loader.GRUB_LEGACY if verdict is Verdict.CRASH_RISK else Loader.EFI_STUB
+    before = Scenario(platform=platform, ram_bytes=ram, loader=loader)
+    now = evaluate(before, fw, without, handover_map=log.efi_map).verdict
+    fixed = evaluate(scenario, fw, with_support, handover_map=log.efi_map).verdict
+    if fixed.rank >= now.rank:
+        return None
+    path = STDIN if log.source == STDIN_NAME else log.source
+    args = ["uefi-accept", "run", "--memmap", path]
+    if not named:
+        args += ["--platform", str(platform)]
+    return shlex.join([*args, "--kernel", "enlightened"])

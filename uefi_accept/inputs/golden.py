@@ -18,8 +18,10 @@ from uefi_accept.errors import InputError
 from uefi_accept.inputs.documents import SCHEMA_VERSION, MatrixDoc
 from uefi_accept.inputs.files import MAX_GOLDEN_BYTES, read_input_bytes, source_name
 from uefi_accept.inputs.profile_files import builtin, profile_from_data
+from uefi_accept.model.firmware import handover_ram_bytes
+from uefi_accept.model.memmap import MemoryDescriptor
 from uefi_accept.model.profiles import FirmwareProfile, KernelProfile, Profile
-from uefi_accept.model.scenario import Platform, Scenario, max_ram
+from uefi_accept.model.scenario import MAX_PHYS_ADDR, Platform, Scenario, max_ram
 
 GOLDEN_KIND = "matrix"
 
@@ -36,6 +38,8 @@ class Golden:
     raw: bytes
     # Per profile list, the built-in name an entry referred to (None: full content).
     refs: dict[str, tuple[str | None, ...]]
+    # The real map a `matrix --memmap` file booted over; None: the model's own.
+    handover_map: tuple[MemoryDescriptor, ...] | None = None
 
 
 # msgspec's "problem - at `$.path`"; the path is bounded so that a message
@@ -113,6 +117,8 @@ def golden_from_data(data: Any, raw: bytes, source: str) -> Golden:
         degraded_fraction=float(sc.degraded_fraction),
         deadline_s=sc.deadline_s,
         cost_model=sc.cost_model,
+        # Kept so that --update writes them back (the engine does not use them).
+        assumptions=tuple(sc.assumptions),
     )
     fws, fw_refs = _profiles(doc.profiles.firmware, "firmware", sc.platform, source)
     ks, k_refs = _profiles(doc.profiles.kernel, "kernel", sc.platform, source)
@@ -127,6 +133,7 @@ def golden_from_data(data: Any, raw: bytes, source: str) -> Golden:
         doc=doc,
         raw=raw,
         refs={"firmware": fw_refs, "kernel": k_refs},
+        handover_map=_handover_map(doc, source),
     )
 
 
@@ -229,6 +236,40 @@ def _profiles(
     if not profiles:
         raise InputError(f"no {kind} profiles", source=source, field=key)
     return profiles, tuple(refs)
+
+
+def _handover_map(doc: MatrixDoc, source: str) -> tuple[MemoryDescriptor, ...] | None:
+    """The recorded hand-over map, as the engine takes it: descriptors in address
+    order that do not overlap (what inputs.bootlog keeps of a log's map), holding
+    the scenario's RAM (build_scenario sets RAM from the map)."""
+    if isinstance(doc.handover_map, msgspec.UnsetType):
+        return None
+    descs = []
+    end = 0
+    for i, d in enumerate(doc.handover_map):
+        where = f"handover_map[{i}]"
+        if d.start + d.size > MAX_PHYS_ADDR:
+            raise InputError(
+                "ends above the 52-bit physical address limit", source=source, field=where
+            )
+        if d.start < end:
+            raise InputError(
+                f"starts at {d.start:#x}, inside or before the descriptor before it "
+                f"(which ends at {end:#x}): a map is in address order, without overlaps",
+                source=source,
+                field=where,
+            )
+        end = d.start + d.size
+        descs.append(MemoryDescriptor(d.start, end, d.type))
+    ram = handover_ram_bytes(tuple(descs))
+    if ram != doc.scenario.ram_bytes:
+        raise InputError(
+            f"holds {ram} bytes of RAM but scenario.ram_bytes is {doc.scenario.ram_bytes}: "
+            "the file was edited inconsistently",
+            source=source,
+            field="handover_map",
+        )
+    return tuple(descs)
 
 
 def _check_names(

@@ -33,6 +33,8 @@ class Para(msgspec.Struct, frozen=True):
 
     text: tuple[Span, ...]
     level: int = 0
+    # A command to copy and run: kept on one line, never wrapped.
+    verbatim: bool = False
 
     @classmethod
     def of(cls, *parts: str | Span, level: int = 0) -> Para:

@@ -52,6 +52,8 @@ def table_lines(table: Table) -> list[str]:
 def block_lines(block: Block) -> list[str]:
     if isinstance(block, Heading):
         return ["#" * (block.level + 1) + " " + escape(block.text)]
+    if isinstance(block, Para) and block.verbatim:
+        return ["```sh", "".join(text for text, _ in block.text), "```"]
     if isinstance(block, Para):
         bullet = ("", "- ", "  - ")[min(block.level, 2)]
         return [bullet + _spans(block.text)]

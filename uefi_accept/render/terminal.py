@@ -93,7 +93,10 @@ def renderable(block: Block) -> Any:
     if isinstance(block, Heading):
         return Text(block.text, style="bold")
     if isinstance(block, Para):
-        return Padding(_text(block.text), (0, 0, 0, (0, 2, 6)[min(block.level, 2)]))
+        text = _text(block.text)
+        if block.verbatim:  # a command: one line, cut by the terminal rather than wrapped
+            text.no_wrap, text.overflow = True, "ignore"
+        return Padding(text, (0, 0, 0, (0, 2, 6)[min(block.level, 2)]))
     if isinstance(block, Facts):
         from rich.table import Table as RichTable
 

@@ -97,6 +97,8 @@ def block_lines(block: Block) -> list[str]:
         return wrap(block.text, hang="    ")
     if isinstance(block, Para):
         pad = ("", "  ", "      ")[min(block.level, 2)]
+        if block.verbatim:
+            return [pad + plain(block.text)]
         return wrap(plain(block.text), indent=pad, hang="    " if block.level < 2 else "  ")
     if isinstance(block, Facts):
         label_width = min(24, max((len(k) for k, _ in block.rows), default=0) + 2)
