@@ -558,7 +558,7 @@ def test_action_unchanged_goldens_pass(tmp_path: Path, workspace: Path):
     assert run.outcomes["uefi-accept upgrades"] == "skipped"
     assert re.match("#+ uefi-accept check\n", run.summary)
     (notice,) = run.read_commands("uefi-accept check")
-    assert notice.level == "notice" and notice.message.startswith("No change in 6 files, 54 cells")
+    assert notice.level == "notice" and notice.message.startswith("No change in 7 files, 57 cells")
 
 
 def test_action_perturbed_golden_fails_with_annotations(tmp_path: Path, workspace: Path):
@@ -572,7 +572,7 @@ def test_action_perturbed_golden_fails_with_annotations(tmp_path: Path, workspac
     errors = [a for a in run.read_commands("uefi-accept check") if a.level == "error"]
     assert {a.props["file"] for a in errors} == {"matrices/snp-64g.json"}
     assert len(errors) == 2
-    assert "3 of 54 cells changed in 1 of 6 files" in run.summary
+    assert "3 of 57 cells changed in 1 of 7 files" in run.summary
 
 
 def test_action_inputs_reach_check(tmp_path: Path, workspace: Path):

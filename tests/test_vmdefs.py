@@ -242,7 +242,7 @@ def test_kata_tdx_assumptions_say_how_each_value_was_decided() -> None:
     assert said(d, "tdx_quote_generation_service_socket_port", "says TDX")
     assert said(d, "static_sandbox_resource_mgmt = true", "pod's limits")
     assert said(d, "[runtime] create_container_timeout = 60 s", "boot deadline")
-    assert said(d, "upstream KVM", "4 KiB", "--host-page-size 4K")
+    assert said(d, "upstream KVM", "4 KiB", "host pages stay 4 KiB")
     assert said(d, "Kata boots its guest kernel directly")
 
 
@@ -369,8 +369,7 @@ def test_record_is_frozen_and_maps_to_scenario_fields() -> None:
         "vcpus": 2,
         "layout": Layout.Q35,
         "loader": Loader.EFI_STUB,
-        "host_page_size": LARGE_PAGE,
-    }
+    }  # the 1 GiB hugetlb backs shared memory only: private pages stay 4 KiB
     out = d.to_dict()
     assert out["host_page_size"] == GiB and out["platform"] == "tdx"
     assert isinstance(out["assumptions"], list) and out["assumptions"]
@@ -385,7 +384,7 @@ def test_small_host_pages_map_to_small_page() -> None:
         "<page size='4' unit='KiB'/></hugepages></memoryBacking></domain>",
         "x.xml",
     )
-    assert d.scenario_fields()["host_page_size"] == SMALL_PAGE
+    assert d.host_page_size == SMALL_PAGE and "host_page_size" not in d.scenario_fields()
 
 
 def test_vmdefs_does_not_import_click() -> None:
@@ -662,7 +661,7 @@ def test_backend_page_size(backend: str, page: int | None, fragment: str | None)
     if fragment:
         assert said(d, fragment)
     # TDX private memory is guest_memfd at 4 KiB upstream whatever the backend.
-    assert said(d, "TDX: upstream KVM", "4 KiB", "--host-page-size 4K")
+    assert said(d, "TDX: upstream KVM", "4 KiB", "host pages stay 4 KiB")
 
 
 def test_backend_prealloc_and_mem_prealloc_are_said() -> None:

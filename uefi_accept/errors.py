@@ -7,6 +7,8 @@ Exit codes (also in `uefi-accept --help` and the README):
 
 from __future__ import annotations
 
+import re
+
 EXIT_OK = 0
 EXIT_CHANGED = 1
 EXIT_INPUT = 2
@@ -35,11 +37,22 @@ class InputError(Exception):
         super().__init__(self.one_line())
 
     def one_line(self) -> str:
+        """One line of plain text: a newline, a terminal escape or any other
+        control character from the input shows as an escape (\\n, \\x1b)."""
         where = self.source or ""
         if self.line is not None:
             where = f"{where}:{self.line}" if where else f"line {self.line}"
         parts = [p for p in (where, self.field) if p]
-        return ": ".join([*parts, self.problem])
+        return _CONTROL.sub(_escape, ": ".join([*parts, self.problem]))
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _escape(m: re.Match[str]) -> str:
+    char, code = m.group(), ord(m.group())
+    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char)
+    return named or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
 
 
 EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports a SIGINT death

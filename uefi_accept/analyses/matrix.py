@@ -13,14 +13,22 @@ from uefi_accept.inputs.documents import (
     CellDoc,
     EventDoc,
     MatrixDoc,
+    MemoryDescriptorDoc,
     ProfilesDoc,
     ScenarioDoc,
 )
 from uefi_accept.model.boot import BootOutcome, simulate
 from uefi_accept.model.memmap import MemoryDescriptor
 from uefi_accept.model.outcome import VERDICTS, Verdict
-from uefi_accept.model.profiles import FirmwareProfile, KernelProfile, profile_to_dict
-from uefi_accept.model.scenario import Batch, Scenario
+from uefi_accept.model.profiles import (
+    AcceptVcpus,
+    FirmwareProfile,
+    HandOver,
+    KernelProfile,
+    PreAccept,
+    profile_to_dict,
+)
+from uefi_accept.model.scenario import Batch, Platform, Scenario
 from uefi_accept.model.timeline import reason_sentence
 from uefi_accept.model.verdict import reference_boot_times, verdict_codes
 
@@ -33,6 +41,8 @@ class CellResult(msgspec.Struct, frozen=True):
     reason: str
     reference_boot_time_s: float
     outcome: BootOutcome
+    # The real map it booted over (--memmap), recorded so `check` recomputes the same.
+    handover_map: tuple[MemoryDescriptor, ...] | None = None
 
     @property
     def slowdown(self) -> float:
@@ -49,6 +59,8 @@ class MatrixResult(msgspec.Struct, frozen=True):
     # built-in profile changes (`uefi-accept check`).
     firmware_profiles: tuple[FirmwareProfile, ...] = ()
     kernel_profiles: tuple[KernelProfile, ...] = ()
+    # The real map every cell booted over (--memmap); None: the model's own layout.
+    handover_map: tuple[MemoryDescriptor, ...] | None = None
 
     def cell(self, fw: str, kernel: str) -> CellResult:
         return next(c for c in self.cells if c.firmware == fw and c.kernel == kernel)
@@ -72,7 +84,9 @@ def evaluate(
     verdict = VERDICTS[int(verdict_codes(boots, reference_s)[0])]
     outcome = boots.outcome(0)
     reason = reason_sentence(verdict, outcome, reference_s, scenario)
-    return CellResult(scenario, fw.name, kernel.name, verdict, reason, reference_s, outcome)
+    return CellResult(
+        scenario, fw.name, kernel.name, verdict, reason, reference_s, outcome, handover_map
+    )
 
 
 def evaluate_matrix(
@@ -91,6 +105,20 @@ def evaluate_matrix(
         ref,
         tuple(firmwares),
         tuple(kernels),
+        handover_map,
+    )
+
+
+def memmap_firmware(platform: Platform, source: str) -> FirmwareProfile:
+    """The firmware row for a real map (--memmap): it handed over what the log
+    shows, so the map already holds its own acceptance (firmware.load_handover_map)."""
+    return FirmwareProfile(
+        name="memmap",
+        description=f"the firmware that printed the EFI memory map in {source}",
+        platforms=[platform],
+        pre_accept=PreAccept.ALL,
+        handover=HandOver.ALWAYS,
+        accept_vcpus=AcceptVcpus.ALL if platform == Platform.TDX else AcceptVcpus.BSP,
     )
 
 
@@ -135,6 +163,15 @@ def cell_doc(c: CellResult, events: bool = True) -> CellDoc:
     )
 
 
+def handover_map_doc(
+    descs: tuple[MemoryDescriptor, ...] | None,
+) -> list[MemoryDescriptorDoc] | msgspec.UnsetType:
+    """A real hand-over map as the documents record it; left out without one."""
+    if descs is None:
+        return msgspec.UNSET
+    return [MemoryDescriptorDoc(type=d.type, start=d.start, size=d.size) for d in descs]
+
+
 def matrix_doc(m: MatrixResult) -> MatrixDoc:
     return MatrixDoc(
         schema_version=SCHEMA_VERSION,
@@ -148,4 +185,5 @@ def matrix_doc(m: MatrixResult) -> MatrixDoc:
             firmware=[profile_to_dict(p) for p in m.firmware_profiles],
             kernel=[profile_to_dict(p) for p in m.kernel_profiles],
         ),
+        handover_map=handover_map_doc(m.handover_map),
     )

@@ -6,6 +6,7 @@ starts without numpy or rich.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import io
 import os
@@ -15,6 +16,7 @@ import click
 
 from uefi_accept import __version__
 from uefi_accept.cli.check import check, upgrades
+from uefi_accept.cli.compare import compare
 from uefi_accept.cli.inspect import inspect
 from uefi_accept.cli.options import EXIT_CODES_HELP
 from uefi_accept.cli.profiles import profiles
@@ -34,7 +36,7 @@ def cli(debug: bool) -> None:
     type 15) in SEV-SNP and TDX guests."""
 
 
-for command in (matrix, run, profiles, check, upgrades, validate, sweep, inspect, schema):
+for command in (matrix, run, profiles, check, upgrades, validate, sweep, compare, inspect, schema):
     cli.add_command(command)
 
 
@@ -70,6 +72,9 @@ class _StdoutClosed(OSError):
     pass
 
 
+_WRITE_FAILURES = frozenset({errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EDQUOT, errno.EBADF})
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: one-line errors with documented exit codes, no tracebacks."""
     if sys.stderr is None:
@@ -77,6 +82,9 @@ def main(argv: list[str] | None = None) -> None:
     if sys.stdout is None:
         sys.stdout = _ClosedStream()
     args = sys.argv[1:] if argv is None else argv
+    if os.environ.get("_UEFI_ACCEPT_COMPLETE"):
+        # Shell completion (README): click answers from COMP_WORDS and exits.
+        cli.main(args=args, prog_name="uefi-accept", complete_var="_UEFI_ACCEPT_COMPLETE")
     debug = "--debug" in args
     try:
         if not args:
@@ -97,6 +105,19 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except _StdoutClosed:  # click's own output (--version, --help) to a closed stdout
         _error("error: cannot write to standard output: it is closed")
+        sys.exit(EXIT_INPUT)
+    except OSError as exc:
+        if exc.filename is not None or exc.errno not in _WRITE_FAILURES:
+            if debug:
+                raise
+            _error(f"internal error: {type(exc).__name__}: {exc} (run with --debug)")
+            sys.exit(EXIT_INTERNAL)
+        # A stream (no file name) failing to take bytes: click's own output
+        # (--version, --help) to a full disk or a dead device. Files never get
+        # here, their errors are InputErrors.
+        with contextlib.suppress(OSError, ValueError):  # a test's capture has no fd
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _error(f"error: cannot write to standard output: {exc.strerror}")
         sys.exit(EXIT_INPUT)
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -47,7 +47,9 @@ def build_scenario(kw: dict[str, Any], log: BootLog | None = None) -> Scenario:
         Scenario,
         max_ram,
     )
+    from uefi_accept.units import format_size
 
+    assumptions = _apply_vm_definition(kw, log)
     platform = Platform(kw["platform"].lower())
     layout = Layout(kw["layout"].lower())
     ram = kw["ram"]
@@ -61,6 +63,23 @@ def build_scenario(kw: dict[str, Any], log: BootLog | None = None) -> Scenario:
         ram = handover_ram_bytes(log.efi_map)
         if not _given("platform") and log.platform in ("snp", "tdx"):
             platform = Platform(log.platform)
+        elif not _given("platform"):
+            named = f"an {log.platform.upper()} guest" if log.platform else "no platform"
+            assumptions.append(
+                f"{log.source} names {named}: booted as an {platform.upper()} guest "
+                "(give --platform snp or tdx)"
+            )
+        if log.efi_map[0].start > 0:
+            assumptions.append(
+                f"{log.source} holds part of an EFI memory map (it starts at "
+                f"{log.efi_map[0].start:#x}, not 0): RAM is what it lists, "
+                f"{format_size(ram)}"
+            )
+        if log.warnings:
+            assumptions.append(
+                f"{log.source}: {len(log.warnings)} line(s) of the log were skipped "
+                "(see the warnings); the map is what was left"
+            )
     if ram < MIN_RAM:
         if log is not None:
             raise InputError(
@@ -98,7 +117,53 @@ def build_scenario(kw: dict[str, Any], log: BootLog | None = None) -> Scenario:
         degraded_fraction=kw["degraded_fraction"],
         deadline_s=kw.get("deadline"),
         cost_model=cost_model,
+        assumptions=tuple(assumptions),
     )
+
+
+def _apply_vm_definition(kw: dict[str, Any], log: BootLog | None) -> list[str]:
+    """Fill the scenario options the user left at their defaults from --vm FILE
+    or --qemu-cmdline; returns what the definition left unsaid (assumptions)."""
+    from uefi_accept.inputs.vmdefs import parse_qemu_cmdline, parse_vm_definition
+
+    path, cmdline = kw.pop("vm", None), kw.pop("qemu_cmdline", None)
+    if path is None and cmdline is None:
+        return []
+    if path is not None and cmdline is not None:
+        raise InputError("give --vm FILE or --qemu-cmdline, not both", field="--qemu-cmdline")
+    if log is not None:
+        raise InputError(
+            "not with --memmap: the log's memory map sets the VM",
+            field="--vm" if path else "--qemu-cmdline",
+        )
+    if path is not None:
+        from uefi_accept.inputs.files import read_text, source_name
+
+        vm = parse_vm_definition(read_text(path), source_name(path))
+    else:
+        vm = parse_qemu_cmdline(cmdline)
+    fields = vm.scenario_fields()
+    for key, option in (
+        ("platform", "platform"),
+        ("ram_bytes", "ram"),
+        ("vcpus", "vcpus"),
+        ("layout", "layout"),
+        ("loader", "loader"),
+    ):
+        if key in fields and not _given(option):
+            value = fields[key]
+            kw[option] = value if isinstance(value, int) else str(value)
+    if vm.accept_memory is not None and not _given("accept_memory"):
+        kw["accept_memory"] = str(vm.accept_memory)
+    if vm.deadline_s is not None and not _given("deadline"):
+        kw["deadline"] = vm.deadline_s
+    notes = [f"{vm.source}: {a}" for a in vm.assumptions]
+    if vm.platform is None and not _given("platform"):
+        notes.append(
+            f"{vm.source} defines no SEV-SNP or TDX guest: booted as an "
+            f"{str(kw['platform']).upper()} guest (give --platform)"
+        )
+    return notes
 
 
 def load_memmap(path: str) -> BootLog:
@@ -125,21 +190,35 @@ def kernel_config_profiles(paths: tuple[str, ...], version: str | None) -> list[
     return [kernel_profile_from_config(Path(p), version) for p in paths]
 
 
-def memmap_firmware(scenario: Scenario, source: str) -> FirmwareProfile:
-    """The firmware row for a real map: it handed over what the log shows."""
-    from uefi_accept.inputs.files import source_name
-    from uefi_accept.model.profiles import AcceptVcpus, FirmwareProfile, HandOver, PreAccept
-    from uefi_accept.model.scenario import Platform
+def config_assumptions(scenario: Scenario, kernels: list[KernelProfile]) -> Scenario:
+    """The scenario, noting each kernel config that names no version: whether it
+    supports unaccepted memory then rests on CONFIG_UNACCEPTED_MEMORY alone."""
+    from msgspec.structs import replace
 
-    tdx = scenario.platform == Platform.TDX
-    return FirmwareProfile(
-        name="memmap",
-        description=f"the firmware that printed the EFI memory map in {source_name(source)}",
-        platforms=[scenario.platform],
-        pre_accept=PreAccept.ALL,
-        handover=HandOver.ALWAYS,
-        accept_vcpus=AcceptVcpus.ALL if tdx else AcceptVcpus.BSP,
-    )
+    notes = [
+        f"{k.name} names no kernel version: "
+        + (
+            "assumed 6.5 or later, because it sets CONFIG_UNACCEPTED_MEMORY=y"
+            if k.unaccepted_memory
+            else "scored without unaccepted memory support, so firmware-handed memory "
+            "is lost or accepted by the firmware"
+        )
+        + " (give --kernel-version X.Y)"
+        for k in kernels
+        if k.version is None
+    ]
+    if not notes:
+        return scenario
+    return replace(scenario, assumptions=(*scenario.assumptions, *notes))
+
+
+def memmap_firmware(scenario: Scenario, source: str) -> FirmwareProfile:
+    """The firmware row for a real map: it handed over what the log shows
+    (`inspect` boots the same row for its remedy command)."""
+    from uefi_accept.analyses.matrix import memmap_firmware as firmware
+    from uefi_accept.inputs.files import source_name
+
+    return firmware(scenario.platform, source_name(source))
 
 
 def with_accept_memory(kernels: list[KernelProfile], mode: str | None) -> list[KernelProfile]:
@@ -194,7 +273,9 @@ def output_format(fmt: str | None, output: str | None, kind: Kind) -> Format:
     implied = SUFFIX_FORMAT.get(suffix)
     if fmt is not None:
         chosen = Format(fmt.lower())
-        if implied is not None and implied != chosen and chosen != Format.TABLE:
+        # A format with no suffix of its own (github) may go to a plain .txt file.
+        plain = implied == Format.TEXT and chosen not in SUFFIX_FORMAT.values()
+        if implied is not None and implied != chosen and chosen != Format.TABLE and not plain:
             raise InputError(
                 f"--format {chosen} contradicts the file name ({suffix} is {implied})",
                 field="-o",
@@ -211,9 +292,12 @@ def output_format(fmt: str | None, output: str | None, kind: Kind) -> Format:
 
 
 def emit(kind: Kind, result: Any, fmt: Format, output: str | None) -> None:
-    """Render and write: standard output, or a file written whole."""
-    from uefi_accept.render import render
+    """Render and write: standard output, or a file written whole. Assumptions
+    go to stderr as well, whatever the format."""
+    from uefi_accept.render import assumptions_of, render
 
+    for note in assumptions_of(result):
+        click.echo(f"uefi-accept: assumed: {note}", err=True)
     text = render(kind, result, fmt)
     if output is None or output == "-":
         write_stdout(text)

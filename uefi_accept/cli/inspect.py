@@ -18,16 +18,21 @@ from uefi_accept.render import Format, Kind
 )
 @format_option(Kind.INSPECT, default=Format.TEXT)
 @output_option
-def inspect(log_path: str, meminfo: str | None, fmt: str | None, output: str | None) -> None:
+def inspect(log_path: str, meminfo: str | None, fmt: str | None, output: str | None) -> int:
     """Read a kernel boot log (dmesg, journalctl -k, serial console; - for
     standard input, gzip is fine) and tell what happened to the guest's memory:
     RAM by EFI memory type, what was handed over unaccepted, what the kernel
-    can use, what was lost, and why."""
+    can use, what was lost, and why.
+
+    Exits 1 when it diagnoses lost memory or a crash risk, and names the remedy:
+    the kernel or firmware change, and (with a bootable EFI memory map in the
+    log) the `uefi-accept run --memmap LOG --kernel enlightened` command that
+    shows it; 0 otherwise."""
     import dataclasses
 
     from uefi_accept.analyses.diagnosis import inspect_boot_log
     from uefi_accept.cli.common import emit, output_format, warn
-    from uefi_accept.errors import InputError
+    from uefi_accept.errors import EXIT_CHANGED, EXIT_OK, InputError
     from uefi_accept.inputs.bootlog import parse_boot_log, parse_meminfo
     from uefi_accept.inputs.files import STDIN, read_text, source_name
 
@@ -46,4 +51,6 @@ def inspect(log_path: str, meminfo: str | None, fmt: str | None, output: str | N
         log = dataclasses.replace(log, meminfo=parse_meminfo(read_text(meminfo), mi_source))
     for where, w in warnings:
         warn(f"{where}:{w.line}: {w.message}")
-    emit(Kind.INSPECT, inspect_boot_log(log), out_fmt, output)
+    report = inspect_boot_log(log)
+    emit(Kind.INSPECT, report, out_fmt, output)
+    return EXIT_CHANGED if report.needs_remedy else EXIT_OK

@@ -20,7 +20,7 @@ EXIT_CODES_HELP = """\b
 Exit codes:
   0    success
   1    `check` found a change, `upgrades` a regression, `validate` a row
-       off its tolerance
+       off its tolerance, `inspect` lost memory or a crash risk
   2    usage error or invalid input (unknown profile, malformed or
        inconsistent profile file, bad size, corrupt golden file, garbled log)
   3    internal error (add --debug for the traceback)
@@ -201,6 +201,21 @@ def scenario_options(func: F) -> F:
                 help="Your host's cost constants (TOML, see `uefi-accept validate`): "
                 "replaces the built-in model's values it names.",
             ),
+            click.option(
+                "--vm",
+                type=click.Path(dir_okay=False, allow_dash=True),
+                default=None,
+                metavar="FILE",
+                help="Take the VM from its definition: a QEMU command line or script, a "
+                "libvirt domain XML, or a Kata configuration TOML. Options given on the "
+                "command line win; what the file leaves unsaid is printed as an assumption.",
+            ),
+            click.option(
+                "--qemu-cmdline",
+                default=None,
+                metavar="ARGS",
+                help="Like --vm, from a QEMU command line given as one string.",
+            ),
         ],
     )
 
@@ -220,8 +235,28 @@ output_option = click.option(
     "--output",
     type=click.Path(dir_okay=False, allow_dash=True),
     help="Write to FILE (whole or not at all) instead of standard output; "
-    "its suffix (.json, .md, .txt, .csv) sets the format.",
+    "its suffix (.json, .md, .txt, .csv, .xml, .html) sets the format.",
 )
+
+
+def complete_profiles(kind: str) -> Callable[..., list[Any]]:
+    """Shell completion for --fw/--kernel: the built-in names that start with
+    what was typed, and files (a profile may be a path)."""
+
+    def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+        from click.shell_completion import CompletionItem
+
+        from uefi_accept.inputs.profile_files import builtin_profiles
+
+        names = sorted({p.name for p in builtin_profiles(kind)})
+        if kind == "kernel":  # any release by version: linux-6.8, linux-6.12.75
+            from uefi_accept.model.versions import releases, version_name
+
+            names += [f"linux-{version_name(v)}" for v in releases()]
+        items = [CompletionItem(n) for n in names if n.startswith(incomplete)]
+        return [*items, CompletionItem(incomplete, type="file")]
+
+    return complete
 
 
 def profile_options(rows_help: str, columns_help: str) -> Callable[[F], F]:
@@ -230,7 +265,12 @@ def profile_options(rows_help: str, columns_help: str) -> Callable[[F], F]:
             func,
             [
                 click.option(
-                    "--fw", "fw_refs", multiple=True, metavar="NAME_OR_PATH", help=rows_help
+                    "--fw",
+                    "fw_refs",
+                    multiple=True,
+                    metavar="NAME_OR_PATH",
+                    help=rows_help,
+                    shell_complete=complete_profiles("firmware"),
                 ),
                 click.option(
                     "--kernel",
@@ -238,6 +278,7 @@ def profile_options(rows_help: str, columns_help: str) -> Callable[[F], F]:
                     multiple=True,
                     metavar="NAME_OR_PATH",
                     help=columns_help,
+                    shell_complete=complete_profiles("kernel"),
                 ),
             ],
         )

@@ -43,6 +43,7 @@ def matrix(
     from uefi_accept.analyses.matrix import evaluate_matrix
     from uefi_accept.cli.common import (
         build_scenario,
+        config_assumptions,
         emit,
         kernel_config_profiles,
         load_memmap,
@@ -54,11 +55,13 @@ def matrix(
     out_fmt = output_format(fmt, output, Kind.MATRIX)
     log = load_memmap(memmap) if memmap else None
     scenario = build_scenario(kw, log)
+    configs = kernel_config_profiles(kernel_configs, kernel_version)
+    scenario = config_assumptions(scenario, configs)
     fws, ks = resolve_rows_and_columns(
         fw_refs,
         kernel_refs,
         scenario,
-        extra_kernels=kernel_config_profiles(kernel_configs, kernel_version),
+        extra_kernels=configs,
         default_fw=[memmap_firmware(scenario, memmap)] if memmap else None,
         accept_memory=kw.get("accept_memory"),
     )
@@ -92,6 +95,7 @@ def run(
     from uefi_accept.analyses.matrix import evaluate
     from uefi_accept.cli.common import (
         build_scenario,
+        config_assumptions,
         emit,
         kernel_config_profiles,
         load_memmap,
@@ -123,6 +127,7 @@ def run(
         kernel = resolve_profile(kernel_refs[0], "kernel", scenario.platform)
     else:
         kernel = kernel_config_profiles(kernel_configs, kernel_version)[0]
+        scenario = config_assumptions(scenario, [kernel])
     (kernel,) = with_accept_memory([kernel], kw.get("accept_memory"))  # type: ignore[list-item]
     handover = log.efi_map if log is not None else None
     cell = evaluate(scenario, fw, kernel, handover_map=handover)  # type: ignore[arg-type]

@@ -17,9 +17,17 @@ import msgspec
 from msgspec import Meta
 
 from uefi_accept.model.cost import CostModel
+from uefi_accept.model.memmap import EfiMemoryType
 from uefi_accept.model.outcome import Verdict
 from uefi_accept.model.profiles import FirmwareProfile, KernelProfile
-from uefi_accept.model.scenario import MAX_VCPUS, MIN_RAM, Layout, Loader, Platform
+from uefi_accept.model.scenario import (
+    MAX_PHYS_ADDR,
+    MAX_VCPUS,
+    MIN_RAM,
+    Layout,
+    Loader,
+    Platform,
+)
 
 # The matrix and run documents (and every kind without its own constant below).
 SCHEMA_VERSION: Final = 1
@@ -105,6 +113,13 @@ class ScenarioDoc(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
             "model of the platform."
         ),
     ] = None
+    assumptions: Annotated[
+        list[str],
+        Meta(
+            description="What the inputs (--vm, --memmap, --kernel-config) left unsaid and "
+            "was assumed, one sentence each; empty when nothing was."
+        ),
+    ] = []
 
 
 class EventDoc(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -149,10 +164,52 @@ class CellDoc(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     ) = msgspec.UNSET
 
 
+class MemoryDescriptorDoc(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """One EFI memory map descriptor of a real hand-over map, as the engine keeps it
+    (the attributes play no part in the model and are not kept)."""
+
+    type: Annotated[
+        EfiMemoryType,
+        Meta(
+            description="EFI_MEMORY_TYPE: 7 conventional, 3/4 boot services, 6 runtime "
+            "data, 9/10 ACPI, 15 unaccepted (EfiUnacceptedMemoryType, UEFI 2.9), ..."
+        ),
+    ]
+    start: Annotated[
+        int, Meta(ge=0, lt=MAX_PHYS_ADDR, description="PhysicalStart: first byte, an address.")
+    ]
+    size: Annotated[
+        int,
+        Meta(
+            ge=1,
+            le=MAX_PHYS_ADDR,
+            description="Bytes (NumberOfPages x 4 KiB; as the log printed it, if unaligned).",
+        ),
+    ]
+
+
+_HANDOVER_MAP = Meta(
+    min_length=1,
+    description="The real EFI memory map the firmware handed over (--memmap LOG), in "
+    "address order: the model boots over it, and `check` recomputes with it. Absent: "
+    "the model's own layout and map.",
+)
+
+
 class RunDoc(CellDoc, kw_only=True):
     """`run --format json`: one firmware x kernel combination."""
 
     kind: Annotated[Literal["run"], _KIND]
+    assumptions: Annotated[
+        list[str],
+        Meta(
+            description="What the inputs (--vm, --memmap, --kernel-config) left unsaid and "
+            "was assumed, one sentence each; empty when nothing was."
+        ),
+    ] = []
+    handover_map: Annotated[list[MemoryDescriptorDoc], _HANDOVER_MAP] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
 
 
 # The full content of a profile, or a built-in's bare name (which follows the
@@ -192,6 +249,9 @@ class MatrixDoc(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     kernels: Annotated[list[str], Meta(description="Kernel columns, in order.")]
     cells: Annotated[list[CellDoc], Meta(description="One per firmware x kernel, row by row.")]
     profiles: ProfilesDoc
+    handover_map: Annotated[list[MemoryDescriptorDoc], _HANDOVER_MAP] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
 
 
 # -- check ------------------------------------------------------------------------------
@@ -559,6 +619,21 @@ class InspectDoc(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         dict[str, Bytes], Meta(description="Bytes per memory type of the EFI map (or e820).")
     ]
     ram_bytes: Annotated[_SizeOrNull, Meta(description="The guest's RAM, by the map.")]
+    remedy: Annotated[
+        str | None,
+        Meta(
+            description="For lost-memory and crash-risk (exit code 1): the kernel or "
+            "firmware change that fixes it, in sentences; null otherwise."
+        ),
+    ] = None
+    remedy_command: Annotated[
+        str | None,
+        Meta(
+            description="The `uefi-accept run --memmap LOG --kernel enlightened` command "
+            "that boots this log's memory map with a kernel that supports unaccepted "
+            "memory, when the model boots it better so; null without a bootable map."
+        ),
+    ] = None
     schema_version: Annotated[Literal[1], _version(1, "inspect")]
     source: Annotated[str, Meta(description="The log file.")]
     unaccepted_bytes: Annotated[_SizeOrNull, Meta(description="Type 15 memory in the EFI map.")]
@@ -586,6 +661,155 @@ class BuiltinProfilesDoc(msgspec.Struct, forbid_unknown_fields=True, kw_only=Tru
     kernel: list[KernelProfile]
 
 
+# -- compare ----------------------------------------------------------------------------
+
+CompareJudgement = Annotated[
+    Literal["better", "worse", "same"],
+    Meta(
+        description="B against A: by verdict first (fast < slow < degraded < timeout < oom "
+        "< crash), then usable memory, then boot time beyond time_ratio; two crashes are "
+        "the same."
+    ),
+]
+
+
+class RatioRangeDoc(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The smallest and the largest of B's boot time over A's."""
+
+    min: Annotated[float, Meta(ge=0.0, description="The smallest ratio.")]
+    max: Annotated[float, Meta(ge=0.0, description="The largest ratio.")]
+
+
+class DifferenceRangeDoc(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The smallest and the largest of B's usable bytes minus A's (negative: B has less)."""
+
+    min: Annotated[int, Meta(description="The smallest difference, bytes.")]
+    max: Annotated[int, Meta(description="The largest difference, bytes.")]
+
+
+class CompareIntervalDoc(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """RAM sizes from low_bytes to high_bytes (both booted) where B stands the same way
+    against A, with the same two verdicts."""
+
+    judgement: CompareJudgement
+    low_bytes: Annotated[Bytes, Meta(description="The interval's smallest RAM size, bytes.")]
+    high_bytes: Annotated[Bytes, Meta(description="The interval's largest RAM size, bytes.")]
+    low_exact: Annotated[
+        bool,
+        Meta(
+            description="low_bytes is the range's first value or lies next to the previous "
+            "interval's high_bytes (1 MiB apart); false: a sampled point, the change lies "
+            "somewhere between the two."
+        ),
+    ]
+    high_exact: Annotated[
+        bool,
+        Meta(description="The same for high_bytes and the next interval's low_bytes."),
+    ]
+    a_verdict: VerdictField
+    b_verdict: VerdictField
+    decided_by: Annotated[
+        list[Literal["verdict", "usable_bytes", "boot_time_s"]],
+        Meta(
+            description="What made B better or worse at the interval's points, in order of "
+            "precedence; empty when the same."
+        ),
+    ]
+    boot_time_ratio: Annotated[
+        RatioRangeDoc | None,
+        Meta(
+            description="B's boot time over A's at the interval's points where neither "
+            "crashed; null: a crash at every point."
+        ),
+    ]
+    usable_difference_bytes: Annotated[
+        DifferenceRangeDoc | None,
+        Meta(
+            description="B's usable bytes minus A's at the interval's points where neither "
+            "crashed; null: a crash at every point."
+        ),
+    ]
+    points: Annotated[
+        Count, Meta(description="Points booted in the interval, sampled or change points.")
+    ]
+    a_reason: Annotated[str, Meta(description="Why A has its verdict, at low_bytes.")]
+    b_reason: Annotated[str, Meta(description="Why B has its verdict, at low_bytes.")]
+
+
+class CompareSeriesDoc(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """One side's boot at every RAM size of the held profile's ram_bytes."""
+
+    verdict: list[VerdictField]
+    boot_time_s: Annotated[list[Seconds], Meta(description="Boot time, seconds.")]
+    usable_bytes: Annotated[list[Bytes], Meta(description="RAM the kernel can use.")]
+
+
+class CompareCountsDoc(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """At how many of the sampled RAM sizes (`values`) B is better, worse, the same."""
+
+    better: Annotated[Count, Meta(description="Sampled points where B is better.")]
+    worse: Annotated[Count, Meta(description="Sampled points where B is worse.")]
+    same: Annotated[Count, Meta(description="Sampled points where B is the same.")]
+
+
+class CompareHeldDoc(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A against B under one profile of the other side."""
+
+    held: Annotated[
+        str,
+        Meta(
+            description="The held profile's name: a kernel when firmware is compared, a "
+            "firmware when kernels are."
+        ),
+    ]
+    worse: Annotated[bool, Meta(description="B is worse than A somewhere under this profile.")]
+    counts: CompareCountsDoc
+    intervals: Annotated[
+        list[CompareIntervalDoc],
+        Meta(description="Consecutive intervals, from the smallest RAM size to the largest."),
+    ]
+    ram_bytes: Annotated[
+        list[int],
+        Meta(
+            description="Every RAM size booted, increasing: the sampled values and the "
+            "sizes either side of each verdict change."
+        ),
+    ]
+    sampled: Annotated[
+        list[bool], Meta(description="Per ram_bytes entry: one of the sampled values.")
+    ]
+    judgement: Annotated[list[CompareJudgement], Meta(description="Per ram_bytes entry.")]
+    a: CompareSeriesDoc
+    b: CompareSeriesDoc
+
+
+class CompareDoc(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """`compare --format json`: two firmware builds, or two kernels, across a RAM range,
+    under each profile of the other side."""
+
+    schema_version: Annotated[Literal[1], _version(1, "compare")]
+    kind: Annotated[Literal["compare"], _KIND]
+    compared: Annotated[
+        Literal["firmware", "kernel"],
+        Meta(description="What A and B are; profiles of the other side are held."),
+    ]
+    a: Annotated[str, Meta(description="Profile A's name: the baseline.")]
+    b: Annotated[str, Meta(description="Profile B's name: judged against A.")]
+    time_ratio: Annotated[
+        float,
+        Meta(ge=1.0, le=1e6, description="A boot-time difference counts beyond this ratio."),
+    ]
+    scenario: SweepScenarioDoc
+    values: Annotated[list[int], Meta(description="The sampled RAM sizes, bytes; increasing.")]
+    worse: Annotated[
+        bool, Meta(description="B is worse than A somewhere: exit code 1 with --fail-if-worse.")
+    ]
+    held: Annotated[
+        list[CompareHeldDoc], Meta(description="One per held profile, in the order given.")
+    ]
+    profiles: SweepProfilesDoc
+
+
 # Every output kind: its document and schema version (`uefi-accept schema KIND`).
 DOCUMENTS: dict[str, tuple[type[msgspec.Struct], int]] = {
     "run": (RunDoc, SCHEMA_VERSION),
@@ -597,6 +821,7 @@ DOCUMENTS: dict[str, tuple[type[msgspec.Struct], int]] = {
     "inspect": (InspectDoc, 1),
     "profiles": (BuiltinProfilesDoc, 1),
     "grid": (GridDoc, 1),
+    "compare": (CompareDoc, 1),
 }
 
 

@@ -62,7 +62,7 @@ def read_input_bytes(path: str, limit: int = MAX_INPUT_BYTES) -> bytes:
     if they are gzip; devices, directories, FIFOs and anything over `limit`
     are refused with a one-line InputError."""
     if path == "":
-        raise InputError("an empty file name: give a path, or - for standard input")
+        raise InputError("an empty file name: give a path, or - for standard input", source="''")
     source = source_name(path)
     if path == STDIN:
         data = sys.stdin.buffer.read(limit + 1)
@@ -141,11 +141,15 @@ def output_target(output: str, option: str = "-o") -> Path:
     shown = display_path(output)
     try:
         path = Path(os.path.realpath(output, strict=False))
-        exists = path.exists()
-    except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL byte
-        raise InputError("cannot write: not a usable path", source=shown) from None
-    if exists:
-        if not (path.is_file() or is_stream(path)):
+        mode: int | None = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:  # a symlink loop, a directory on the way we may not enter
+        raise InputError(f"cannot write: {exc.strerror}", source=shown) from None
+    except ValueError:  # a NUL byte
+        raise InputError("cannot write: not a usable file name", source=shown) from None
+    if mode is not None:
+        if not (stat.S_ISREG(mode) or stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
             raise InputError("not a regular file; refusing to replace it", source=shown)
         if not _may_write(path):
             raise InputError("permission denied: not writable", source=shown)
@@ -186,9 +190,11 @@ def atomic_write(output: str, write: Callable[[str], None], suffix: str = ".tmp"
             raise InputError(f"cannot write: {exc.strerror}", source=shown) from None
         return
     try:
-        old = path.stat()
+        old: os.stat_result | None = path.stat()
     except FileNotFoundError:
         old = None
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror}", source=shown) from None
     if old is not None and not _may_replace(path, old):
         _write_in_place(path, write, suffix, shown)
         return

@@ -7,6 +7,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import stat
 import tomllib
 from collections.abc import Iterable
 from enum import Enum
@@ -203,8 +204,9 @@ def _is_kernel_config(path: Path, raw: bytes) -> bool:
     )
 
 
-def kernel_profile_from_config(path: Path, version: str | None = None) -> KernelProfile:
-    """A kernel profile from a .config (--kernel-config); `version` overrides its header."""
+def kernel_profile_from_config(path: str | Path, version: str | None = None) -> KernelProfile:
+    """A kernel profile from a .config (--kernel-config); `version` overrides its header.
+    Give the path as typed: Path("") is ".", a directory, not the empty name it was."""
     from uefi_accept.inputs.kconfig import kernel_fields_from_config
 
     source = source_name(str(path))
@@ -247,7 +249,12 @@ def builtin(kind: str, name: str, platform: Platform) -> Profile | None:
 
 
 def _looks_like_path(ref: str) -> bool:
-    return "/" in ref or ref.endswith((".toml", ".json")) or Path(ref).is_file()
+    if "/" in ref or ref.endswith((".toml", ".json")):
+        return True
+    try:
+        return stat.S_ISREG(os.stat(ref).st_mode)
+    except (OSError, ValueError):  # also a name too long, a NUL byte: not a file
+        return False
 
 
 def resolve_profile(ref: str, kind: str, platform: Platform) -> Profile:

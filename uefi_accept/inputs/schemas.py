@@ -38,6 +38,7 @@ SUMMARY = {
     "upgrades": "`upgrades --format json`: upgrades that make a boot worse",
     "sweep": "`sweep --format json`: every combination over a range",
     "grid": "`sweep --format json` over two ranges: VM shapes",
+    "compare": "`compare --format json`: two firmware or kernels across RAM",
     "validation": "`validate --format json`: the model against measurements",
     "inspect": "`inspect --format json`: what a boot log says",
     "profiles": "`profiles --format json`: the built-in profiles",

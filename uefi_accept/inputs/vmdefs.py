@@ -84,15 +84,14 @@ class VmDefinition(msgspec.Struct, frozen=True, kw_only=True):
     def scenario_fields(self) -> dict[str, Any]:
         """The Scenario fields this definition sets (model.scenario.Scenario names).
 
-        A host page of 2 MiB or more maps a 2 MiB accept whole (LARGE_PAGE);
-        anything smaller is SMALL_PAGE."""
+        The backend's page size is not one of them: it backs shared memory, while
+        private memory comes from guest_memfd, which upstream KVM maps at 4 KiB
+        on both platforms (the scenario's default), whatever the file asks for."""
         out: dict[str, Any] = {}
         for key in ("platform", "ram_bytes", "vcpus", "layout", "loader"):
             value = getattr(self, key)
             if value is not None:
                 out[key] = value
-        if self.host_page_size is not None:
-            out["host_page_size"] = LARGE_PAGE if self.host_page_size >= LARGE_PAGE else SMALL_PAGE
         return out
 
 
@@ -264,13 +263,14 @@ def _private_memory_notes(platform: Platform | None, page: int | None, notes: _N
     if platform == Platform.TDX:
         notes.add(
             "TDX: upstream KVM (6.16+) maps a TD's private memory (guest_memfd) at 4 KiB whatever "
-            "backs its shared memory; pass --host-page-size 4K to model an upstream host"
+            "backs its shared memory, so host pages stay 4 KiB (--host-page-size 2M models a "
+            "host that maps it huge)"
         )
     elif platform == Platform.SNP:
         notes.add(
             "SEV-SNP: private memory comes from guest_memfd, which upstream KVM (6.11) does not "
-            "back with 2 MiB pages (AMDESE/AMDSEV issue 225); pass --host-page-size 4K to model "
-            "such a host"
+            "back with 2 MiB pages (AMDESE/AMDSEV issue 225), so host pages stay 4 KiB "
+            "(--host-page-size 2M models a host that maps it huge)"
         )
 
 

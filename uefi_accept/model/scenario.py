@@ -79,6 +79,9 @@ class Scenario(msgspec.Struct, frozen=True):
     deadline_s: float | None = None
     # The host's costs (`--cost-model FILE`); None: the built-in model of the platform.
     cost_model: CostModel | None = None
+    # What the user's inputs (a VM definition, a log, a kernel config) left
+    # unsaid and the tool assumed: shown with every result, never used by the engine.
+    assumptions: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return msgspec.to_builtins(self)  # type: ignore[no-any-return]

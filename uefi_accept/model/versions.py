@@ -102,6 +102,13 @@ def parse_kernel_ref(ref: str) -> Version | None:
     return int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
 
 
+def releases() -> tuple[Version, ...]:
+    """Every mainline release from FIRST to LATEST_KNOWN (6.19 was the last 6.x)."""
+    out = [(5, 19, 0)] + [(6, minor, 0) for minor in range(20)]
+    out += [(7, minor, 0) for minor in range(LATEST_KNOWN[1] + 1)]
+    return tuple(v for v in out if FIRST <= v <= LATEST_KNOWN)
+
+
 def version_name(v: Version) -> str:
     return f"{v[0]}.{v[1]}" + (f".{v[2]}" if v[2] else "")
 

@@ -34,6 +34,7 @@ class Kind(enum.StrEnum):
     INSPECT = "inspect"
     PROFILES = "profiles"
     GRID = "grid"  # a sweep over two parameters: VM shapes
+    COMPARE = "compare"  # two firmware builds or two kernels across RAM
 
 
 _BLOCK_FORMATS = (Format.TABLE, Format.TEXT, Format.MARKDOWN)
@@ -47,6 +48,7 @@ for _kind in (Kind.CHECK, Kind.UPGRADES, Kind.VALIDATION):
 for _kind in Kind:
     FORMATS[_kind] += (Format.HTML,)
 FORMATS[Kind.GRID] = (*_BLOCK_FORMATS, Format.JSON, Format.CSV, Format.HTML)
+FORMATS[Kind.COMPARE] = (*_BLOCK_FORMATS, Format.JSON, Format.CSV, Format.HTML)
 # What an output file's name says about its format (`-o report.md`).
 SUFFIX_FORMAT = {
     ".json": Format.JSON,
@@ -66,12 +68,23 @@ _BLOCK_RENDERER = {
 }
 
 
+def assumptions_of(result: Any) -> tuple[str, ...]:
+    """What the result's scenario was assumed to be where the inputs were silent."""
+    scenario = getattr(result, "scenario", None)
+    if scenario is None and hasattr(result, "matrix"):
+        scenario = result.matrix.scenario
+    return tuple(getattr(scenario, "assumptions", ()))
+
+
 def render(kind: Kind, result: Any, fmt: Format) -> str:
-    """`result` (of `kind`) as text in `fmt`."""
+    """`result` (of `kind`) as text in `fmt`; JSON carries the assumptions in
+    its scenario, block formats in a closing section."""
     if fmt not in FORMATS[kind]:
         raise ValueError(f"{kind} has no {fmt} output")
     if fmt in _BLOCK_RENDERER:
-        report = getattr(import_module("uefi_accept.render.views"), kind.value)(result)
+        views = import_module("uefi_accept.render.views")
+        report = getattr(views, kind.value)(result)
+        views.add_assumptions(report, assumptions_of(result))
         return import_module(_BLOCK_RENDERER[fmt]).render(report)  # type: ignore[no-any-return]
     module = import_module(f"uefi_accept.render.{fmt.value}")
     return getattr(module, kind.value)(result)  # type: ignore[no-any-return]

@@ -568,3 +568,8 @@ def profiles(found: dict[str, tuple[Profile, ...]]) -> str:
 def grid(r: Any) -> str:
     """A sweep over two parameters (views.grid): its blocks, no picture yet."""
     return render(views.grid(r), "grid")
+
+
+def compare(r: Any) -> str:
+    """Two firmware builds or two kernels across RAM (views.compare): its blocks."""
+    return render(views.compare(r), "compare")

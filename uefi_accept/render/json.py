@@ -43,6 +43,7 @@ from uefi_accept.model.scenario import Platform
 if TYPE_CHECKING:
     from uefi_accept.analyses.calibration import Validation
     from uefi_accept.analyses.check import CheckReport, FieldChange
+    from uefi_accept.analyses.compare import CompareResult, HeldComparison, Interval
     from uefi_accept.analyses.diagnosis import InspectReport
     from uefi_accept.analyses.matrix import CellResult, MatrixResult
     from uefi_accept.analyses.sweep import GridResult, SweepResult
@@ -51,9 +52,16 @@ if TYPE_CHECKING:
 
 
 def run(c: CellResult) -> str:
-    from uefi_accept.analyses.matrix import cell_doc
+    from uefi_accept.analyses.matrix import cell_doc, handover_map_doc
 
-    return dump_json(RunDoc(kind="run", **msgspec.structs.asdict(cell_doc(c))))
+    return dump_json(
+        RunDoc(
+            kind="run",
+            assumptions=list(c.scenario.assumptions),
+            handover_map=handover_map_doc(c.handover_map),
+            **msgspec.structs.asdict(cell_doc(c)),
+        )
+    )
 
 
 def matrix(m: MatrixResult) -> str:
@@ -298,5 +306,91 @@ def profiles(found: dict[str, tuple[Profile, ...]]) -> str:
             kind="profiles",
             firmware=list(found["firmware"]),  # type: ignore[arg-type]
             kernel=list(found["kernel"]),  # type: ignore[arg-type]
+        )
+    )
+
+
+# -- compare ----------------------------------------------------------------------------
+
+
+def compare(r: CompareResult) -> str:
+    from uefi_accept.inputs.documents import (
+        CompareCountsDoc,
+        CompareDoc,
+        CompareHeldDoc,
+        CompareIntervalDoc,
+        CompareSeriesDoc,
+        DifferenceRangeDoc,
+        RatioRangeDoc,
+    )
+
+    scenario = r.scenario.to_dict()
+    scenario["ram_bytes"] = None  # swept: see "values"
+
+    def interval(iv: Interval) -> CompareIntervalDoc:
+        ratio, diff = iv.time_ratio, iv.usable_difference
+        return CompareIntervalDoc(
+            judgement=iv.judgement,
+            low_bytes=iv.low,
+            high_bytes=iv.high,
+            low_exact=iv.low_exact,
+            high_exact=iv.high_exact,
+            a_verdict=iv.a_verdict,
+            b_verdict=iv.b_verdict,
+            decided_by=list(iv.decided_by),  # type: ignore[arg-type]
+            boot_time_ratio=(
+                None
+                if ratio is None
+                else RatioRangeDoc(min=round(ratio[0], 6), max=round(ratio[1], 6))
+            ),
+            usable_difference_bytes=(
+                None if diff is None else DifferenceRangeDoc(min=diff[0], max=diff[1])
+            ),
+            points=iv.points,
+            a_reason=iv.a_reason,
+            b_reason=iv.b_reason,
+        )
+
+    def held(h: HeldComparison) -> CompareHeldDoc:
+        return CompareHeldDoc(
+            held=h.held.name,
+            worse=h.worse,
+            counts=CompareCountsDoc(**h.counts),
+            intervals=[interval(iv) for iv in h.intervals],
+            ram_bytes=h.ram.tolist(),
+            sampled=h.sampled.tolist(),
+            judgement=list(h.judgements),
+            a=CompareSeriesDoc(
+                verdict=list(h.a_verdicts),
+                boot_time_s=h.a_boot_time_s.round(6).tolist(),
+                usable_bytes=h.a_usable_bytes.tolist(),
+            ),
+            b=CompareSeriesDoc(
+                verdict=list(h.b_verdicts),
+                boot_time_s=h.b_boot_time_s.round(6).tolist(),
+                usable_bytes=h.b_usable_bytes.tolist(),
+            ),
+        )
+
+    held_profiles = [h.held for h in r.held]
+    firmware, kernel = (
+        ([r.a, r.b], held_profiles) if r.side == "firmware" else (held_profiles, [r.a, r.b])
+    )
+    return dump_json(
+        CompareDoc(
+            schema_version=1,
+            kind="compare",
+            compared=r.side,
+            a=r.a.name,
+            b=r.b.name,
+            time_ratio=r.time_ratio,
+            scenario=msgspec.convert(scenario, SweepScenarioDoc),
+            values=r.values.tolist(),
+            worse=r.worse,
+            held=[held(h) for h in r.held],
+            profiles=SweepProfilesDoc(
+                firmware=firmware,  # type: ignore[arg-type]
+                kernel=kernel,  # type: ignore[arg-type]
+            ),
         )
     )

@@ -52,6 +52,13 @@ def verdict_span(v: object) -> Span:
     return (str(v), VERDICT_STYLE.get(str(v)))
 
 
+def add_assumptions(report: Report, assumptions: tuple[str, ...]) -> None:
+    """Close the report with what was assumed where the inputs were silent."""
+    if assumptions:
+        report.add(Heading("Assumptions", 2))
+        report.add(*(Para.of(f"- {a}.", level=1) for a in assumptions))
+
+
 def scenario_line(s: Scenario, skip: str | tuple[str, ...] = ()) -> str:
     """The scenario in one line, without the (swept) fields named in `skip`."""
     skipped = (skip,) if isinstance(skip, str) else skip
@@ -610,6 +617,20 @@ def inspect(report: InspectReport) -> Report:
             )
         )
     out.add(Para.of(("Diagnosis:", "bold"), f" {report.diagnosis} ({report.verdict.value})"))
+    if report.remedy:
+        out.add(Para.of(("Remedy:", "bold"), f" {report.remedy}"))
+    if report.remedy_command:
+        # What the command is compared with: the diagnosed boot, in the model.
+        now = "--kernel unenlightened"
+        if report.verdict.value == "crash-risk":
+            now += " --loader grub-legacy"
+        out.add(
+            Para.of(
+                "To see the difference, boot this log's memory map with such a kernel "
+                f"(the same command with {now} models this boot):"
+            ),
+            Para(((report.remedy_command, None),), level=1, verbatim=True),
+        )
     if report.warnings:
         out.add(Para.of(f"Warnings ({len(report.warnings)}):"))
         out.add(*(Para.of(str(w), level=1) for w in report.warnings))
@@ -676,4 +697,134 @@ def grid(r: GridResult) -> Report:
             )
         )
     out.add(Para.of("cell: verdict and boot time at that VM shape"))
+    return out
+
+
+# == compare: two firmware builds or two kernels across RAM (compare command) ==========
+
+if TYPE_CHECKING:
+    from uefi_accept.analyses.compare import CompareResult, HeldComparison, Interval
+
+_JUDGEMENT_STYLE = {"better": "bold green", "worse": "bold red", "same": None}
+_DECIDER_NAME = {"verdict": "verdict", "usable_bytes": "usable", "boot_time_s": "boot time"}
+
+
+def _ram_bound(value: int, exact: bool) -> str:
+    """An interval's end: exact to 1 MiB, or a sampled point (marked *)."""
+    return exact_value("ram", value) if exact else format_size(value) + "*"
+
+
+def interval_span(iv: Interval, sep: str = " .. ") -> str:
+    low, high = _ram_bound(iv.low, iv.low_exact), _ram_bound(iv.high, iv.high_exact)
+    return low if iv.low == iv.high else f"{low}{sep}{high}"
+
+
+def _ratio_text(ratio: tuple[float, float] | None, sep: str = " .. ") -> str:
+    if ratio is None:
+        return "-"
+    low, high = f"{ratio[0]:.2f}x", f"{ratio[1]:.2f}x"
+    return low if low == high else f"{low}{sep}{high}"
+
+
+def _signed_size(n: int) -> str:
+    return "0" if n == 0 else ("+" if n > 0 else "-") + format_size(abs(n))
+
+
+def _difference_text(diff: tuple[int, int] | None, sep: str = " .. ") -> str:
+    if diff is None:
+        return "-"
+    low, high = _signed_size(diff[0]), _signed_size(diff[1])
+    return low if low == high else f"{low}{sep}{high}"
+
+
+def judgement_span(iv: Interval) -> tuple[Span, ...]:
+    why = ", ".join(_DECIDER_NAME[d] for d in iv.decided_by)
+    return ((iv.judgement, _JUDGEMENT_STYLE[iv.judgement]), (f" ({why})" if why else "", None))
+
+
+def held_title(r: CompareResult, h: HeldComparison) -> str:
+    if r.side == "firmware":
+        return f"under the {h.held.name} kernel"
+    return f"on {h.held.name} firmware"
+
+
+def _held_summary(r: CompareResult, h: HeldComparison) -> tuple[Span, ...]:
+    counts, total = h.counts, int(r.values.size)
+    parts = [f"{n} {j}" for j, n in counts.items() if n]
+    style = "bold red" if h.worse else ("bold green" if counts["better"] else None)
+    text = f"B against A at the {total} sampled points: {', '.join(parts)}."
+    if h.worse and not counts["worse"]:
+        text += " Worse only between sampled points, at a verdict change."
+    return ((text, style),)
+
+
+def compare(r: CompareResult) -> Report:
+    lo, hi = int(r.values[0]), int(r.values[-1])
+    scen = scenario_line(r.scenario, skip="ram_bytes")
+    out = Report().add(
+        Heading(
+            f"{r.side} {r.a.name} (A) against {r.b.name} (B), RAM {exact_value('ram', lo)} .. "
+            f"{exact_value('ram', hi)}, {r.values.size} points: {scen}"
+        ),
+        Para.of(
+            f"B against A under each {r.other_side}: by verdict first (fast < slow < degraded "
+            "< timeout < oom < crash), then usable memory, then boot time when one boot takes "
+            f"more than {r.time_ratio:g}x the other's; two crashes are the same. Each "
+            "interval keeps one judgement and one verdict on each side. Where a verdict "
+            "changes, the ends are exact to 1 MiB; an end marked * is a sampled point and "
+            "the change lies between it and the neighbouring interval's end (--points for "
+            "more)."
+        ),
+    )
+    for h in r.held:
+        out.add(Heading(held_title(r, h), 2), Para(_held_summary(r, h)))
+        out.add(
+            Table(
+                columns=(
+                    Column("RAM", key=True),
+                    Column("B vs A, verdicts"),
+                    Column("boot time B/A", justify="right"),
+                    Column("usable B - A", justify="right"),
+                ),
+                rows=tuple(
+                    (
+                        Cell.of(interval_span(iv, "..")),
+                        Cell.of(
+                            judgement_span(iv),
+                            (
+                                verdict_span(iv.a_verdict),
+                                (" -> ", None),
+                                verdict_span(iv.b_verdict),
+                            ),
+                        ),
+                        Cell.of(_ratio_text(iv.time_ratio, "..")),
+                        Cell.of(_difference_text(iv.usable_difference, "..")),
+                    )
+                    for iv in h.intervals
+                ),
+                lines=True,
+            )
+        )
+        for iv in h.intervals:
+            if iv.judgement == "same":
+                continue
+            out.add(
+                Para.of(
+                    (f"{interval_span(iv)}: ", "bold"),
+                    (iv.judgement, _JUDGEMENT_STYLE[iv.judgement]),
+                    level=1,
+                ),
+                Para.of(f"A ({r.a.name}): {iv.a_reason}", level=2),
+                Para.of(f"B ({r.b.name}): {iv.b_reason}", level=2),
+            )
+    worse = []
+    for h in r.held:
+        spans_worse = [interval_span(iv) for iv in h.intervals if iv.judgement == "worse"]
+        if spans_worse:
+            worse.append(f"{h.held.name} ({', '.join(spans_worse)})")
+    if worse:
+        verdict = f"B ({r.b.name}) is worse than A ({r.a.name}) with " + "; ".join(worse) + "."
+    else:
+        verdict = f"B ({r.b.name}) is nowhere worse than A ({r.a.name})."
+    out.add(Para(((verdict, "bold red" if worse else "bold green"),)))
     return out
