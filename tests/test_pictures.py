@@ -526,3 +526,17 @@ def test_matrix_plot_refuses_an_unknown_image_type(
     with pytest.raises(InputError, match=r"\.svg"):
         plot_matrix(snp_matrix, str(tmp_path / "m.gif"))
     assert not list(tmp_path.iterdir())
+
+
+def test_matrix_plot_option_draws_the_matrix_it_prints(cli_run: Any, tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    svg, out = tmp_path / "m.svg", tmp_path / "m.json"
+    r = cli_run("matrix", "--platform", "tdx", "--plot", str(svg), "-o", str(out))
+    assert r.code == 0, r.err
+    doc = json.loads(out.read_text())
+    text = svg.read_text()
+    for cell in doc["cells"]:
+        assert cell["verdict"] in text
+    assert all(name in text for name in (*doc["firmware"], *doc["kernels"]))
+    bad = cli_run("matrix", "--plot", str(tmp_path / "m.gif"), "-o", str(tmp_path / "x.json"))
+    assert bad.code == 2 and not (tmp_path / "x.json").exists()

@@ -26,6 +26,13 @@ from uefi_accept.render import Kind
 @memmap_option
 @format_option(Kind.MATRIX)
 @output_option
+@click.option(
+    "--plot",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also draw the verdict matrix to FILE.svg, .png or .pdf "
+    "(needs: pip install 'uefi-accept[plot]').",
+)
 def matrix(
     fw_refs: tuple[str, ...],
     kernel_refs: tuple[str, ...],
@@ -34,6 +41,7 @@ def matrix(
     memmap: str | None,
     fmt: str | None,
     output: str | None,
+    plot: str | None,
     **kw: Any,
 ) -> None:
     """Every firmware x kernel combination for one VM (default: SNP, 64 GiB, 3 x 3).
@@ -53,6 +61,11 @@ def matrix(
     )
 
     out_fmt = output_format(fmt, output, Kind.MATRIX)
+    if plot is not None:  # fail before any work
+        from uefi_accept.render.plot import check_path, require_matplotlib
+
+        check_path(plot)
+        require_matplotlib()
     log = load_memmap(memmap) if memmap else None
     scenario = build_scenario(kw, log)
     configs = kernel_config_profiles(kernel_configs, kernel_version)
@@ -66,7 +79,12 @@ def matrix(
         accept_memory=kw.get("accept_memory"),
     )
     handover = log.efi_map if log is not None else None
-    emit(Kind.MATRIX, evaluate_matrix(scenario, fws, ks, handover_map=handover), out_fmt, output)
+    result = evaluate_matrix(scenario, fws, ks, handover_map=handover)
+    if plot is not None:  # the plot first: a failed run leaves no text file behind
+        from uefi_accept.render.plot import plot_matrix
+
+        plot_matrix(result, plot)
+    emit(Kind.MATRIX, result, out_fmt, output)
 
 
 @click.command(epilog=EXIT_CODES_HELP)

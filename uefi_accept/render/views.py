@@ -43,6 +43,7 @@ LEGEND = {
     "fast": "boots about as fast as lazy acceptance allows, all memory usable",
     "slow": "all memory usable, boot >= {slow}x the lazy-acceptance time",
     "degraded": "boots, but less than {pct}% of RAM is usable (memory silently lost)",
+    "timeout": "reaches userspace later than the {deadline:g} s deadline",
     "oom": "too little usable memory when userspace starts",
     "crash": "touches unaccepted memory, accepts twice, or cannot run on the platform",
 }
@@ -71,6 +72,10 @@ def scenario_line(s: Scenario, skip: str | tuple[str, ...] = ()) -> str:
     parts += [f"{s.layout} layout", str(s.loader), f"host pages {page}"]
     if "pre_accept" not in skipped and s.pre_accept:
         parts.append(f"pre-accept {format_size(s.pre_accept)}")
+    if s.deadline_s is not None:
+        parts.append(f"deadline {s.deadline_s:g} s")
+    if s.cost_model is not None:
+        parts.append("your cost model")
     return ", ".join(parts)
 
 
@@ -89,10 +94,21 @@ def short_time(t: float) -> str:
 
 
 def _legend(s: Scenario) -> list[Para]:
-    fill = {"slow": s.slow_ratio, "pct": round(s.degraded_fraction * 100)}
+    fill = {"slow": s.slow_ratio, "pct": round(s.degraded_fraction * 100), "deadline": 0.0}
+    if s.deadline_s is not None:
+        fill["deadline"] = s.deadline_s
     return [
-        Para.of(verdict_span(v), f": {text.format(**fill)}", level=1) for v, text in LEGEND.items()
+        Para.of(verdict_span(v), f": {text.format(**fill)}", level=1)
+        for v, text in LEGEND.items()
+        if v != "timeout" or s.deadline_s is not None
     ]
+
+
+def reference_line(seconds: float) -> Para:
+    """The reference every `slow` is measured against, and what it is."""
+    from uefi_accept.model.verdict import REFERENCE
+
+    return Para.of(f"lazy-acceptance reference: {seconds:.1f} s, {REFERENCE}")
 
 
 # -- matrix and run -------------------------------------------------------------------
@@ -119,7 +135,7 @@ def matrix(m: MatrixResult) -> Report:
     )
     r = Report().add(Heading(scenario_line(m.scenario)), table)
     r.add(Para.of("cell: verdict, boot time, usable memory"), *_legend(m.scenario))
-    r.add(Para.of(f"lazy-acceptance reference: {m.reference_boot_time_s:.1f} s"))
+    r.add(reference_line(m.reference_boot_time_s))
     r.add(Para.of("Each cell, with the reason for its verdict:"))
     for c in m.cells:
         o = c.outcome
@@ -666,13 +682,10 @@ def grid(r: GridResult) -> Report:
     from uefi_accept.analyses.sweep import PARAMS
 
     scen = scenario_line(r.scenario, skip=(PARAMS[r.x_param][0], PARAMS[r.y_param][0]))
-    deadline = (
-        f"; deadline {r.scenario.deadline_s:g} s" if r.scenario.deadline_s is not None else ""
-    )
     out = Report().add(
         Heading(
             f"{_PARAM_NAME[r.y_param]} x {_PARAM_NAME[r.x_param]}: "
-            f"{r.y_values.size} x {r.x_values.size} VM shapes, {scen}{deadline}"
+            f"{r.y_values.size} x {r.x_values.size} VM shapes, {scen}"
         )
     )
     for c in r.curves:
