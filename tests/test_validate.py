@@ -101,3 +101,56 @@ def test_output_file(cli_run, tmp_path) -> None:
     r = cli_run("validate", "--format", "markdown", "-o", str(out))
     assert r.code == 0 and r.out == ""
     assert out.read_text().startswith("## Validation against published measurements")
+
+
+USER_ROWS = """
+[[measurement]]
+name = "64 GiB TD, deployed OVMF"
+measured = 144.0
+source = "lab run"
+platform = "tdx"
+firmware = "deployed"
+kernel = "linux-6.8"
+ram = "64G"
+vcpus = 4
+
+[[measurement]]
+name = "64 GiB TD, lazy, much too optimistic"
+measured = 1.0
+kind = "at-most"
+tolerance = 0.1
+source = "a wish"
+platform = "tdx"
+firmware = "near-future"
+kernel = "linux-6.8"
+ram = "64G"
+"""
+
+
+def test_user_measurements_are_rows_of_their_own(cli_run, tmp_path) -> None:
+    from uefi_accept.analyses.matrix import evaluate
+    from uefi_accept.inputs.profile_files import resolve_profile
+    from uefi_accept.model.scenario import Scenario
+
+    f = tmp_path / "lab.toml"
+    f.write_text(USER_ROWS)
+    r = cli_run("validate", "--platform", "tdx", "--measurements", str(f), "--format", "json")
+    assert r.code == 1  # the wish is off; the built-in rows still pass
+    rows = {row["name"]: row for row in json.loads(r.out)["rows"]}
+    deployed = evaluate(
+        Scenario(platform="tdx"),  # type: ignore[arg-type]
+        resolve_profile("deployed", "firmware", "tdx"),  # type: ignore[arg-type]
+        resolve_profile("linux-6.8", "kernel", "tdx"),  # type: ignore[arg-type]
+    )
+    lab = rows["64 GiB TD, deployed OVMF"]
+    assert lab["model"] == pytest.approx(deployed.outcome.boot_time_s, rel=1e-6) and lab["ok"]
+    wish = rows["64 GiB TD, lazy, much too optimistic"]
+    assert wish["bound"] == "at-most" and not wish["ok"] and wish["open"] is None
+    assert json.loads(r.out)["failed"] == 1
+
+
+def test_a_bad_measurements_file_is_one_line(cli_run, tmp_path) -> None:
+    f = tmp_path / "lab.toml"
+    f.write_text(USER_ROWS.replace('ram = "64G"\nvcpus = 4', 'ram = "64G"\nvcpus = "four"'))
+    r = cli_run("validate", "--measurements", str(f))
+    assert r.code == 2 and r.err.count("\n") == 1 and "vcpus" in r.err and "lab.toml" in r.err
