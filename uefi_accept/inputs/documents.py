@@ -57,6 +57,13 @@ VerdictField = Annotated[
 
 
 _KIND = Meta(description="What this document is; with schema_version, how to read it.")
+Assumptions = Annotated[
+    list[str],
+    Meta(
+        description="What the inputs (--vm, --memmap, --kernel-config) left unsaid and was "
+        "assumed, one sentence each; empty when nothing was."
+    ),
+]
 
 
 def _version(n: int, kind: str) -> Any:
@@ -113,13 +120,7 @@ class ScenarioDoc(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
             "model of the platform."
         ),
     ] = None
-    assumptions: Annotated[
-        list[str],
-        Meta(
-            description="What the inputs (--vm, --memmap, --kernel-config) left unsaid and "
-            "was assumed, one sentence each; empty when nothing was."
-        ),
-    ] = []
+    assumptions: Assumptions = []
 
 
 class EventDoc(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -200,13 +201,7 @@ class RunDoc(CellDoc, kw_only=True):
     """`run --format json`: one firmware x kernel combination."""
 
     kind: Annotated[Literal["run"], _KIND]
-    assumptions: Annotated[
-        list[str],
-        Meta(
-            description="What the inputs (--vm, --memmap, --kernel-config) left unsaid and "
-            "was assumed, one sentence each; empty when nothing was."
-        ),
-    ] = []
+    assumptions: Assumptions = []
     handover_map: Annotated[list[MemoryDescriptorDoc], _HANDOVER_MAP] | msgspec.UnsetType = (
         msgspec.UNSET
     )
