@@ -293,3 +293,28 @@ def test_a_closed_pipe_ends_the_output_quietly() -> None:
     err = p.stderr.read()
     assert p.wait() == 0
     assert err == b""
+
+
+def test_the_groups_summaries_are_the_commands_own() -> None:
+    """`uefi-accept --help` lists the commands from COMMANDS without importing
+    them; each summary must stay the command's own first sentence."""
+    import click
+
+    from uefi_accept.cli import COMMANDS, cli
+
+    ctx = click.Context(cli)
+    for name, (_, summary) in COMMANDS.items():
+        command = cli.get_command(ctx, name)
+        assert command is not None and command.name == name
+        assert command.get_short_help_str(limit=10**6) == summary, name
+
+
+def test_help_imports_no_command_module() -> None:
+    code = (
+        "import sys\nfrom uefi_accept.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('uefi_accept.cli.')))"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().splitlines()[-1] == "[]"

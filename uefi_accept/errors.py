@@ -56,3 +56,14 @@ def _escape(m: re.Match[str]) -> str:
 
 
 EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports a SIGINT death
+
+# The table every command's --help ends with (README, "Exit codes").
+EXIT_CODES_HELP = """\b
+Exit codes:
+  0    success
+  1    `check` found a change, `upgrades` a regression, `validate` a row
+       off its tolerance, `inspect` lost memory or a crash risk
+  2    usage error or invalid input (unknown profile, malformed or
+       inconsistent profile file, bad size, corrupt golden file, garbled log)
+  3    internal error (add --debug for the traceback)
+  130  interrupted (Ctrl-C)"""

@@ -15,29 +15,122 @@ import sys
 import click
 
 from uefi_accept import __version__
-from uefi_accept.cli.check import check, upgrades
-from uefi_accept.cli.compare import compare
-from uefi_accept.cli.inspect import inspect
-from uefi_accept.cli.options import EXIT_CODES_HELP
-from uefi_accept.cli.profiles import profiles
-from uefi_accept.cli.run import matrix, run
-from uefi_accept.cli.schema import schema
-from uefi_accept.cli.sweep import sweep
-from uefi_accept.cli.validate import validate
-from uefi_accept.errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, InputError
+from uefi_accept.errors import (
+    EXIT_CODES_HELP,
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    InputError,
+)
+
+# Each command: its module and, for the group's --help, its one-line summary.
+# A command's module is imported only when that command runs (click's "lazily
+# loading subcommands" pattern), so `uefi-accept --help` costs click alone;
+# tests/test_cli.py keeps each summary equal to the command's own.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "check": (
+        "check",
+        ("Recompute saved matrices and report every figure that changed."),
+    ),
+    "compare": (
+        "compare",
+        (
+            "Where B is better than A, where worse, and by how much, across a RAM range: two "
+            "firmware builds under each held kernel, or two kernels on each held firmware."
+        ),
+    ),
+    "inspect": (
+        "inspect",
+        (
+            "Read a kernel boot log (dmesg, journalctl -k, serial console; - for standard "
+            "input, gzip is fine) and tell what happened to the guest's memory: RAM by EFI "
+            "memory type, what was handed over unaccepted, what the kernel can use, what was "
+            "lost, and why."
+        ),
+    ),
+    "matrix": (
+        "run",
+        ("Every firmware x kernel combination for one VM (default: SNP, 64 GiB, 3 x 3)."),
+    ),
+    "profiles": (
+        "profiles",
+        ("List the built-in firmware and kernel profiles and what each stands for."),
+    ),
+    "run": (
+        "run",
+        ("One combination in full: figures, reason and timeline."),
+    ),
+    "schema": (
+        "schema",
+        (
+            "Print the JSON Schema (draft 2020-12) of a JSON document (run, matrix, check, "
+            "upgrades, sweep, validation, inspect, profiles) or of a profile file (firmware-"
+            "profile, kernel-profile)."
+        ),
+    ),
+    "sweep": (
+        "sweep",
+        (
+            "Verdicts of one or more combinations across a range of RAM sizes, pre-accepted "
+            "sizes or vCPU counts: one batch through the engine per combination."
+        ),
+    ),
+    "upgrades": (
+        "check",
+        ("Walk every upgrade path and report each step that makes things worse."),
+    ),
+    "validate": (
+        "validate",
+        ("The cost model against every published measurement it is built on."),
+    ),
+}
 
 
-@click.group(epilog=EXIT_CODES_HELP, context_settings={"help_option_names": ["-h", "--help"]})
+def _shorten(text: str, limit: int) -> str:
+    """Whole words up to `limit` characters, "..." where cut (as click does)."""
+    if len(text) <= limit:
+        return text
+    out = ""
+    for word in text.split():
+        if len(out) + len(word) + 4 > limit:
+            break
+        out = f"{out} {word}" if out else word
+    return out + "..."
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        from importlib import import_module
+
+        command: click.Command = getattr(
+            import_module(f"uefi_accept.cli.{COMMANDS[name][0]}"), name
+        )
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # As click.Group does, from the summaries instead of the commands.
+        limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
+        rows = [(name, _shorten(summary, limit)) for name, (_, summary) in sorted(COMMANDS.items())]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(
+    cls=LazyGroup,
+    epilog=EXIT_CODES_HELP,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, prog_name="uefi-accept")
 @click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
 def cli(debug: bool) -> None:
     """Which firmware x kernel combinations boot fast, slow, lose memory, run
     out of memory or crash, when memory is handed over unaccepted (UEFI memory
     type 15) in SEV-SNP and TDX guests."""
-
-
-for command in (matrix, run, profiles, check, upgrades, validate, sweep, compare, inspect, schema):
-    cli.add_command(command)
 
 
 def _error(message: str) -> None:

@@ -12,19 +12,11 @@ from typing import Any, TypeVar
 
 import click
 
+from uefi_accept.errors import EXIT_CODES_HELP
 from uefi_accept.render import FORMATS, Format, Kind
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-EXIT_CODES_HELP = """\b
-Exit codes:
-  0    success
-  1    `check` found a change, `upgrades` a regression, `validate` a row
-       off its tolerance, `inspect` lost memory or a crash risk
-  2    usage error or invalid input (unknown profile, malformed or
-       inconsistent profile file, bad size, corrupt golden file, garbled log)
-  3    internal error (add --debug for the traceback)
-  130  interrupted (Ctrl-C)"""
+__all__ = ["EXIT_CODES_HELP"]  # the commands' epilog, kept in errors beside the codes
 
 
 class SizeType(click.ParamType):
