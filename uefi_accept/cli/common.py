@@ -124,11 +124,11 @@ def build_scenario(kw: dict[str, Any], log: BootLog | None = None) -> Scenario:
 def _apply_vm_definition(kw: dict[str, Any], log: BootLog | None) -> list[str]:
     """Fill the scenario options the user left at their defaults from --vm FILE
     or --qemu-cmdline; returns what the definition left unsaid (assumptions)."""
-    from uefi_accept.inputs.vmdefs import parse_qemu_cmdline, parse_vm_definition
-
     path, cmdline = kw.pop("vm", None), kw.pop("qemu_cmdline", None)
     if path is None and cmdline is None:
         return []
+    from uefi_accept.inputs.vmdefs import parse_qemu_cmdline, parse_vm_definition
+
     if path is not None and cmdline is not None:
         raise InputError("give --vm FILE or --qemu-cmdline, not both", field="--qemu-cmdline")
     if log is not None:
