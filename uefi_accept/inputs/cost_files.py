@@ -9,13 +9,12 @@ with its current value; the README's model section says where each comes from.
 from __future__ import annotations
 
 import math
-import tomllib
 from typing import Any
 
 import msgspec
 
 from uefi_accept.errors import InputError
-from uefi_accept.inputs.files import read_input_bytes, source_name
+from uefi_accept.inputs.files import read_toml
 from uefi_accept.model.cost import COST_MODELS, CostModel
 from uefi_accept.model.scenario import Platform
 
@@ -63,12 +62,5 @@ def cost_model_from_data(data: Any, platform: Platform, source: str) -> CostMode
 
 
 def load_cost_model(path: str, platform: Platform) -> CostModel:
-    source = source_name(path)
-    raw = read_input_bytes(path, MAX_COST_FILE_BYTES)
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"not a TOML file: {exc}", source=source) from None
-    except RecursionError:
-        raise InputError("not a TOML file: nested too deeply", source=source) from None
+    data, source = read_toml(path, MAX_COST_FILE_BYTES)
     return cost_model_from_data(data, platform, source)

@@ -108,6 +108,21 @@ def read_text(path: str, limit: int = MAX_INPUT_BYTES) -> str:
     return read_input_bytes(path, limit).decode("utf-8", errors="replace")
 
 
+def read_toml(path: str, limit: int) -> tuple[dict[str, object], str]:
+    """A TOML file (or `-`) as data, and its name for messages; anything that is
+    not TOML, deep nesting included, is one InputError naming the file."""
+    import tomllib
+
+    source = source_name(path)
+    raw = read_input_bytes(path, limit)
+    try:
+        return tomllib.loads(raw.decode("utf-8")), source
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"not a TOML file: {exc}", source=source) from None
+    except RecursionError:
+        raise InputError("not a TOML file: nested too deeply", source=source) from None
+
+
 def _too_big(limit: int) -> str:
     return f"larger than {limit >> 20} MiB: not an input this tool reads"
 

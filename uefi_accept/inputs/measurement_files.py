@@ -21,13 +21,12 @@ A TOML file with one `[[measurement]]` table per row:
 from __future__ import annotations
 
 import math
-import tomllib
 from typing import Annotated, Literal
 
 import msgspec
 
 from uefi_accept.errors import InputError
-from uefi_accept.inputs.files import read_input_bytes, source_name
+from uefi_accept.inputs.files import read_toml
 from uefi_accept.model.scenario import MAX_VCPUS, Layout, Loader, Platform
 from uefi_accept.model.state import Step
 
@@ -59,14 +58,7 @@ class _File(msgspec.Struct, forbid_unknown_fields=True):
 
 
 def load_measurements(path: str) -> tuple[MeasurementSpec, ...]:
-    source = source_name(path)
-    raw = read_input_bytes(path, MAX_MEASUREMENT_FILE_BYTES)
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"not a TOML file: {exc}", source=source) from None
-    except RecursionError:
-        raise InputError("not a TOML file: nested too deeply", source=source) from None
+    data, source = read_toml(path, MAX_MEASUREMENT_FILE_BYTES)
     try:
         specs = msgspec.convert(data, _File).measurement
     except msgspec.ValidationError as exc:
