@@ -94,7 +94,8 @@ def _field_problems(
     for key, value in data.items():  # in file order
         info = fields.get(key)
         if info is None:
-            hint = did_you_mean(str(key), fields)
+            # Only the first problems are shown: only they need a suggestion.
+            hint = did_you_mean(str(key), fields) if len(problems) < MAX_PROBLEMS else ""
             problems.append((show_key(key), f"unknown field for a {kind} profile{hint}"))
             continue
         try:
