@@ -180,3 +180,11 @@ def test_a_cost_model_file_replaces_the_constants_it_names(cli_run: Any, tmp_pat
     bad.write_text("accept_s_per_gib_4k = -1\n")
     r = cli_run(*args, "--cost-model", str(bad))
     assert r.code == 2 and "accept_s_per_gib_4k" in r.err and r.err.count("\n") == 1
+
+
+def test_a_cost_model_for_the_other_platform_only_is_refused(cli_run: Any, tmp_path: Path) -> None:
+    f = tmp_path / "tdx-host.toml"
+    f.write_text("[tdx]\nhost_4k_splits_accepts = false\n")
+    r = cli_run("matrix", "--cost-model", str(f))
+    assert r.code == 2 and "only has [tdx]" in r.err and r.err.count("\n") == 1
+    assert cli_run("matrix", "--platform", "tdx", "--cost-model", str(f)).code == 0

@@ -57,6 +57,8 @@ def test_the_licence_is_the_one_pyproject_names() -> None:
         ),
         ("uefi-accept sweep --fw ", {"plain,deployed", "plain,edk2-stable202302", "file,"}, ""),
         ("uefi-accept ma", {"plain,matrix"}, "plain,run"),
+        ("uefi-accept compare --kernel en", {"plain,enlightened", "file,en"}, ""),
+        ("uefi-accept compare edk2-stable2023", {"plain,edk2-stable202302"}, ""),
     ],
 )
 def test_shell_completion_offers_profiles_and_files(

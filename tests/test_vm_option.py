@@ -130,3 +130,23 @@ def test_no_assumptions_no_section(cli_run: Any) -> None:
     assert "Assumptions" not in r.out and r.err == ""
     data, _ = doc(cli_run, "matrix")
     assert data["scenario"]["assumptions"] == []
+
+
+def test_notes_about_values_given_on_the_command_line_are_dropped(cli_run: Any) -> None:
+    bare = cli_run("matrix", "--qemu-cmdline", "-m 16G", "--format", "json")
+    notes = json.loads(bare.out)["scenario"]["assumptions"]
+    assert any("-smp" in n for n in notes) and any("--platform" in n for n in notes)
+    assert sum("platform" in n for n in notes) == 1  # said once
+    given = cli_run("matrix", "--qemu-cmdline", "-m 16G", "--ram", "8G", "--vcpus", "2",
+                    "--platform", "tdx", "--layout", "q35", "--loader", "efi-stub",
+                    "--format", "json")  # fmt: skip
+    data = json.loads(given.out)["scenario"]
+    assert data["ram_bytes"] == 8 * GiB and data["vcpus"] == 2
+    assert not any(m in n for n in data["assumptions"] for m in ("-smp", "platform", "--loader"))
+    assert "assumed" not in given.err or "-smp" not in given.err
+
+
+def test_suffix_of_a_format_the_command_lacks_is_refused(cli_run: Any, tmp_path: Path) -> None:
+    out = tmp_path / "m.csv"
+    r = cli_run("matrix", "-o", str(out))
+    assert r.code == 2 and "no csv output" in r.err and not out.exists()

@@ -1,8 +1,9 @@
 """Exceptions that the CLI maps to exit codes.
 
 Exit codes (also in `uefi-accept --help` and the README):
-  0 success; 1 a check or upgrade walk found a change or regression;
-  2 usage error or invalid input; 3 internal error.
+  0 success; 1 a gate found something (check, upgrades, validate, inspect,
+  compare --fail-if-worse); 2 usage error or invalid input; 3 internal error;
+  130 interrupted.
 """
 
 from __future__ import annotations
@@ -62,7 +63,8 @@ EXIT_CODES_HELP = """\b
 Exit codes:
   0    success
   1    `check` found a change, `upgrades` a regression, `validate` a row
-       off its tolerance, `inspect` lost memory or a crash risk
+       off its tolerance, `inspect` lost memory or a crash risk,
+       `compare --fail-if-worse` B worse somewhere
   2    usage error or invalid input (unknown profile, malformed or
        inconsistent profile file, bad size, corrupt golden file, garbled log)
   3    internal error (add --debug for the traceback)

@@ -238,6 +238,15 @@ def inspect_boot_log(log: BootLog) -> InspectReport:
     verdict, diagnosis = _diagnose(
         log, unaccepted, lost, taken, ram_bytes, supports, vt, usable, meminfo_unaccepted
     )
+    # A map that does not start at address 0 is an excerpt (every firmware map
+    # and e820 table begins at 0): its RAM is only what the excerpt lists.
+    first = efi[0].start if efi else min((e.start for e in e820), default=0)
+    if ram_bytes is not None and first > 0:
+        table = "EFI memory map" if efi else "e820 table"
+        diagnosis += (
+            f" The {table} starts at {first:#x}, not 0: the log holds part of it, so RAM "
+            f"counts only the {format_size(ram_bytes)} it lists."
+        )
     remedy = _remedy(log, verdict, supports, vt)
     command = _remedy_command(log, verdict) if remedy is not None else None
     return InspectReport(

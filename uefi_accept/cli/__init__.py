@@ -64,8 +64,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "schema",
         (
             "Print the JSON Schema (draft 2020-12) of a JSON document (run, matrix, check, "
-            "upgrades, sweep, validation, inspect, profiles) or of a profile file (firmware-"
-            "profile, kernel-profile)."
+            "upgrades, sweep, grid, compare, validation, inspect, profiles) or of a profile "
+            "file (firmware-profile, kernel-profile)."
         ),
     ),
     "sweep": (

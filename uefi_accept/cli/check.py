@@ -109,7 +109,7 @@ def upgrades(
     Within each firmware row the kernel is upgraded column by column, within
     each kernel column the firmware row by row, in the order of --fw/--kernel
     (or the built-in order). A step is a regression when the verdict gets worse
-    (fast < slow < degraded < oom < crash), usable memory is lost, or the boot
+    (fast < slow < degraded < timeout < oom < crash), usable memory is lost, or the boot
     takes at least --slow-ratio times as long (not counted when the step also
     makes more memory usable). Exit 1 when a regression exists, 0 otherwise.
     """

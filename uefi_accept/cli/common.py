@@ -121,6 +121,25 @@ def build_scenario(kw: dict[str, Any], log: BootLog | None = None) -> Scenario:
     )
 
 
+# What each scenario option decides among a VM definition's notes: a note
+# about a value the command line gives anyway is not an assumption.
+_VM_NOTE_MARKERS: dict[str, tuple[str, ...]] = {
+    "ram": ("-m ", "no -m", "RAM", "<memory", "<currentMemory>", "default_memory", "maxmem"),
+    "vcpus": ("-smp", "vCPU", "<vcpu", "default_vcpus"),
+    "platform": ("platform", "not SEV-SNP", "sev_snp_guest", "says TDX"),
+    "layout": ("layout", "machine", "i440fx", "max-ram-below-4g"),
+    "loader": ("--loader", "-kernel", "<kernel>", "EFI stub", "SeaBIOS", "directly"),
+    "deadline": ("create_container_timeout",),
+    "accept_memory": ("accept_memory=",),
+}
+
+
+def _overridden(note: str, given: set[str]) -> bool:
+    """The note only concerns options given on the command line."""
+    about = {option for option, marks in _VM_NOTE_MARKERS.items() if any(m in note for m in marks)}
+    return bool(about) and about <= given
+
+
 def _apply_vm_definition(kw: dict[str, Any], log: BootLog | None) -> list[str]:
     """Fill the scenario options the user left at their defaults from --vm FILE
     or --qemu-cmdline; returns what the definition left unsaid (assumptions)."""
@@ -157,8 +176,10 @@ def _apply_vm_definition(kw: dict[str, Any], log: BootLog | None) -> list[str]:
         kw["accept_memory"] = str(vm.accept_memory)
     if vm.deadline_s is not None and not _given("deadline"):
         kw["deadline"] = vm.deadline_s
-    notes = [f"{vm.source}: {a}" for a in vm.assumptions]
+    given = {option for option in _VM_NOTE_MARKERS if _given(option)}
+    notes = [f"{vm.source}: {a}" for a in vm.assumptions if not _overridden(a, given)]
     if vm.platform is None and not _given("platform"):
+        notes = [n for n in notes if "pass --platform" not in n]  # said once, below
         notes.append(
             f"{vm.source} defines no SEV-SNP or TDX guest: booted as an "
             f"{str(kw['platform']).upper()} guest (give --platform)"
@@ -288,6 +309,11 @@ def output_format(fmt: str | None, output: str | None, kind: Kind) -> Format:
         return chosen
     if implied is not None and implied in FORMATS[kind]:
         return implied
+    if implied is not None:
+        offered = ", ".join(str(f) for f in FORMATS[kind] if f != Format.TABLE)
+        raise InputError(
+            f"{kind} has no {implied} output ({suffix}); it writes {offered}", field="-o"
+        )
     return Format.TEXT if output and output != "-" else Format.TABLE
 
 

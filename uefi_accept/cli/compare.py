@@ -14,6 +14,7 @@ import click
 from uefi_accept.cli.options import (
     EXIT_CODES_HELP,
     FiniteFloat,
+    complete_profiles,
     format_option,
     output_option,
     scenario_options,
@@ -49,8 +50,8 @@ def _ram_range_option(func: Any) -> Any:
 
 
 @click.command("compare", epilog=COMPARE_HELP + EXIT_CODES_HELP)
-@click.argument("a", metavar="A")
-@click.argument("b", metavar="B")
+@click.argument("a", metavar="A", shell_complete=complete_profiles("any"))
+@click.argument("b", metavar="B", shell_complete=complete_profiles("any"))
 @click.option(
     "--side",
     type=click.Choice(["firmware", "kernel"], case_sensitive=False),
@@ -61,6 +62,7 @@ def _ram_range_option(func: Any) -> Any:
     "--fw",
     "fw_refs",
     multiple=True,
+    shell_complete=complete_profiles("firmware"),
     metavar="NAME_OR_PATH",
     help="Firmware to hold when comparing kernels (repeatable; default: the 3 built-in).",
 )
@@ -68,6 +70,7 @@ def _ram_range_option(func: Any) -> Any:
     "--kernel",
     "kernel_refs",
     multiple=True,
+    shell_complete=complete_profiles("kernel"),
     metavar="NAME_OR_PATH",
     help="Kernel to hold when comparing firmware (repeatable; default: the 3 built-in).",
 )

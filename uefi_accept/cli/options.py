@@ -232,16 +232,18 @@ output_option = click.option(
 
 
 def complete_profiles(kind: str) -> Callable[..., list[Any]]:
-    """Shell completion for --fw/--kernel: the built-in names that start with
-    what was typed, and files (a profile may be a path)."""
+    """Shell completion for --fw/--kernel (`kind`, or "any" for compare's A and
+    B): the built-in names that start with what was typed, and files (a
+    profile may be a path)."""
 
     def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
         from click.shell_completion import CompletionItem
 
         from uefi_accept.inputs.profile_files import builtin_profiles
 
-        names = sorted({p.name for p in builtin_profiles(kind)})
-        if kind == "kernel":  # any release by version: linux-6.8, linux-6.12.75
+        kinds = ("firmware", "kernel") if kind == "any" else (kind,)
+        names = sorted({p.name for k in kinds for p in builtin_profiles(k)})
+        if "kernel" in kinds:  # any release by version: linux-6.8, linux-6.12.75
             from uefi_accept.model.versions import releases, version_name
 
             names += [f"linux-{version_name(v)}" for v in releases()]

@@ -17,7 +17,7 @@ from uefi_accept.cli.options import EXIT_CODES_HELP
 )
 def schema(kind: str | None, output: str | None) -> None:
     """Print the JSON Schema (draft 2020-12) of a JSON document (run, matrix, check,
-    upgrades, sweep, validation, inspect, profiles) or of a profile file
+    upgrades, sweep, grid, compare, validation, inspect, profiles) or of a profile file
     (firmware-profile, kernel-profile). Without KIND, list the kinds.
 
     Every `--format json` document names its `kind` and `schema_version`;

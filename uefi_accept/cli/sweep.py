@@ -148,8 +148,8 @@ def sweep(**kw: Any) -> None:
     combination.
 
     Prints where each combination's verdict changes, then verdict, boot time
-    and usable memory per point. Give exactly one of --ram, --pre-accept or
-    --vcpus as LOW..HIGH (e.g. --ram 1G..16T)."""
+    and usable memory per point. Give one of --ram, --pre-accept or --vcpus as
+    LOW..HIGH (e.g. --ram 1G..16T), or two of them for a grid of VM shapes."""
     from uefi_accept.analyses.sweep import sweep as run_sweep
     from uefi_accept.analyses.sweep import sweep_values
     from uefi_accept.cli.common import build_scenario, emit, output_format, resolve_rows_and_columns

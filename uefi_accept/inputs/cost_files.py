@@ -49,6 +49,10 @@ def cost_model_from_data(data: Any, platform: Platform, source: str) -> CostMode
     if not isinstance(section, dict):
         raise InputError("must be a table of constants", source=source, field=str(platform))
     values |= section
+    if not values:
+        others = [p for p in ("snp", "tdx") if p != str(platform) and p in data]
+        where = f": it only has [{others[0]}] (--platform {others[0]}?)" if others else ""
+        raise InputError(f"no constant for {platform.upper()}{where}", source=source)
     changes = {}
     for key, value in values.items():
         if key not in _FIELDS:

@@ -282,7 +282,9 @@ def resolve_profile(ref: str, kind: str, platform: Platform) -> Profile:
             )
         raise InputError(
             f"unknown {kind} profile {show_value(ref)}{did_you_mean(ref, names)} "
-            f"(built-in: {', '.join(names)}; or a path to a .toml file)",
+            f"(built-in: {', '.join(names)}"
+            + ("; linux-X.Y[.Z] for a release from 5.19" if kind == "kernel" else "")
+            + "; or a path to a .toml file)",
             field=KIND_OPTION[kind],
         )
     profile = load_profile_file(Path(ref), kind)

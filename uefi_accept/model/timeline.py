@@ -239,7 +239,7 @@ def event_sentence(rec: StepRecord, i: int, crash: str | None) -> str:
 # -- verdict reasons -------------------------------------------------------------
 
 
-def slow_cause(o: BootOutcome) -> str:
+def slow_cause(o: BootOutcome, scenario: Scenario) -> str:
     """The mechanism behind a slow boot: the step that takes longest."""
     e = max(o.events, key=lambda e: e.duration_s)
     if e.step == Step.EXIT_BOOT_SERVICES and o.ebs_accepted_bytes:
@@ -252,10 +252,15 @@ def slow_cause(o: BootOutcome) -> str:
     if e.step == Step.FIRMWARE_PRE_ACCEPT:
         return f"the firmware accepts {format_size(o.firmware_accepted_bytes)} before hand-over"
     if e.step == Step.SMP_INIT and e.bytes:
+        # Only a TD exit waits for the ticking APs (cost.accept_tick_s_per_vcpu).
+        tick = (
+            ", each 4 KiB accept slower for every AP online and taking the tick"
+            if scenario.platform == Platform.TDX
+            else ""
+        )
         return (
             f"the accept storm: with the watermarks still zero, every allocation accepts a "
-            f"4 MiB block ({format_size(e.bytes)} in {e.duration_s:.0f} s), each 4 KiB accept "
-            "slower for every AP online and taking the tick"
+            f"4 MiB block ({format_size(e.bytes)} in {e.duration_s:.0f} s){tick}"
         )
     if e.step == Step.MEM_ENCRYPT_INIT:
         return (
@@ -300,7 +305,7 @@ def reason_sentence(
             f"Misses the {scenario.deadline_s:g} s deadline: boots in {timing}; {slowest_step(o)}."
         )
     if verdict == Verdict.SLOW:
-        return f"Boots in {timing}: {slow_cause(o)}."
+        return f"Boots in {timing}: {slow_cause(o, scenario)}."
     if o.unaccepted_bytes:
         how = f"{format_size(o.unaccepted_bytes)} is left for the kernel to accept lazily"
     else:

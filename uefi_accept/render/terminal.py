@@ -147,4 +147,5 @@ def render(report: Report) -> str:
         items.append(renderable(block))
         prev = block
     console(out).print(Group(*items))
-    return out.getvalue()
+    # rich pads every line to the console's width; a file or pipe gets none of it.
+    return "\n".join(line.rstrip(" ") for line in out.getvalue().split("\n"))
