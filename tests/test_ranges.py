@@ -99,3 +99,15 @@ def test_unaccepted_table_spans_lowest_to_highest_type_15_rounded_to_units() -> 
     _, size = unaccepted_table(Ranges.empty(1))
     assert int(size[0]) == 0
     assert 2 * MiB == UNIT
+
+
+@settings(max_examples=200, deadline=None)
+@given(batches)
+def test_first_overlapping_is_the_first_range_that_meets_the_other(pairs) -> None:  # type: ignore[no-untyped-def]
+    a = batch([x for x, _ in pairs])
+    b = batch([y for _, y in pairs])
+    hit, start = a.first_overlapping(b)
+    for i, (x, y) in enumerate(pairs):
+        meeting = [s for s, e in x if as_set([(s, e)]) & as_set(y)]
+        assert bool(hit[i]) == bool(meeting)
+        assert int(start[i]) == (meeting[0] if meeting else 0)

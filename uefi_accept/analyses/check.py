@@ -267,7 +267,7 @@ def expand_paths(paths: Iterable[str]) -> list[str]:
     out: list[str] = []
     for p in paths:
         if p == "":
-            raise InputError("an empty path: name a golden file or a directory")
+            raise InputError("an empty path: name a golden file or a directory", source="''")
         if os.path.isdir(p):
             found = sorted(
                 str(f)

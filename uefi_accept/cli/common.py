@@ -3,6 +3,7 @@ profiles, and write a rendered result. Imports the model lazily."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -20,7 +21,8 @@ if TYPE_CHECKING:
 
 
 def warn(message: str) -> None:
-    click.echo(f"uefi-accept: warning: {message}", err=True)
+    with contextlib.suppress(OSError):  # stderr gone: the exit code still tells
+        click.echo(f"uefi-accept: warning: {message}", err=True)
 
 
 def _given(name: str) -> bool:
@@ -208,7 +210,8 @@ def kernel_config_profiles(paths: tuple[str, ...], version: str | None) -> list[
 
     if version is not None and not paths:
         raise InputError("only applies to --kernel-config files", field="--kernel-version")
-    return [kernel_profile_from_config(Path(p), version) for p in paths]
+    # The path as given: Path("") would be ".", the current directory.
+    return [kernel_profile_from_config(p, version) for p in paths]
 
 
 def config_assumptions(scenario: Scenario, kernels: list[KernelProfile]) -> Scenario:

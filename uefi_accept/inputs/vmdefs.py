@@ -680,6 +680,9 @@ class _Qemu:
         self.mem_prealloc = False
 
     def error(self, option: str, problem: str) -> InputError:
+        # Problems quote the file's values: a 5000-digit -m is cut, not echoed.
+        if len(problem) > 200:
+            problem = problem[:197] + "..."
         return InputError(problem, source=self.source, field=option, line=self.line)
 
     def keyval(self, option: str, value: str | None, implied: str | None) -> dict[str, Any]:

@@ -129,12 +129,14 @@ class Ranges:
         if self.s.shape[1] == 0 or other.s.shape[1] == 0:
             zeros = np.zeros(self.n, dtype=np.int64)
             return zeros.astype(bool), zeros
-        lo = np.maximum(self.s[:, :, None], other.s[:, None, :])
-        hi = np.minimum(self.e[:, :, None], other.e[:, None, :])
-        hits = (hi > lo).any(axis=2)
-        any_hit = hits.any(axis=1)
-        first = np.argmax(hits, axis=1)
-        start = self.s[np.arange(self.n), first] if self.s.shape[1] else np.zeros(self.n, np.int64)
+        # The lowest common byte lies in the first range of this set that meets
+        # `other` (ranges are disjoint and in address order): one sweep, not
+        # every pair of ranges (a real map holds thousands).
+        both = self & other
+        any_hit = np.any(both.e > both.s, axis=1)
+        x = both.lowest()[:, None]
+        first = np.argmax((self.s <= x) & (self.e > x), axis=1)
+        start = self.s[np.arange(self.n), first]
         return any_hit, np.where(any_hit, start, 0)
 
     # -- set algebra ------------------------------------------------------------
