@@ -318,3 +318,18 @@ def test_help_imports_no_command_module() -> None:
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_header_wider_than_the_page_goes_on_several_lines() -> None:
+    from uefi_accept.render.blocks import Cell, Column, Report, Table
+    from uefi_accept.render.text import render
+
+    name = "kernel-config-" + "-".join(["segment"] * 12)
+    table = Table(
+        columns=(Column("firmware \\ kernel", key=True), Column(name, justify="center")),
+        rows=((Cell.of("deployed"), Cell.of("slow 118s 64G")),),
+    )
+    lines = render(Report().add(table)).splitlines()
+    assert max(len(line) for line in lines) <= 79
+    header = "".join(line.split("|")[2].strip() for line in lines[1:3])
+    assert header == name  # every character, over two lines

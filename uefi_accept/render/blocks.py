@@ -105,14 +105,40 @@ class Report(msgspec.Struct):
         return self
 
 
+def header_cap(table: Table, width: int) -> int:
+    """The widest a non-key column's header may be so that the column fits
+    beside the key columns in `width` (a longer header goes on several lines)."""
+    keys = [i for i, c in enumerate(table.columns) if c.key]
+    base = 1 + sum(column_width(table, i) + 3 for i in keys)
+    return max(width - base - 3, 8)
+
+
+def column_width(table: Table, i: int, cap: int | None = None) -> int:
+    """Column i's width: its widest cell, and its header up to `cap`."""
+    header = len(table.columns[i].header)
+    if cap is not None and not table.columns[i].key:
+        header = min(header, cap)
+    return max([header, *(row[i].width for row in table.rows)])
+
+
+def header_lines(text: str, width: int) -> list[str]:
+    """A header in lines of at most `width` (cut at '-' or ' ' where possible)."""
+    lines: list[str] = []
+    while len(text) > width:
+        cut = max(text.rfind("-", 0, width), text.rfind(" ", 0, width))
+        cut = cut + 1 if cut > 0 else width
+        lines.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    return [*lines, text]
+
+
 def column_blocks(table: Table, width: int) -> list[list[int]]:
     """Column indexes per block so each block fits `width` as an ASCII box
     (`| a | b |`: every column costs its width plus 3, plus 1): the key
-    columns in every block, the others in order, never split or wrapped."""
-    widths = [
-        max([len(c.header), *(row[i].width for row in table.rows)])
-        for i, c in enumerate(table.columns)
-    ]
+    columns in every block, the others in order, never split; a header too
+    long for any block goes on several lines."""
+    cap = header_cap(table, width)
+    widths = [column_width(table, i, cap) for i in range(len(table.columns))]
     keys = [i for i, c in enumerate(table.columns) if c.key]
     rest = [i for i, c in enumerate(table.columns) if not c.key]
     base = 1 + sum(widths[i] + 3 for i in keys)

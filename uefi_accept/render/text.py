@@ -22,6 +22,9 @@ from uefi_accept.render.blocks import (
     Table,
     Timeline,
     column_blocks,
+    column_width,
+    header_cap,
+    header_lines,
     plain,
 )
 from uefi_accept.units import format_size
@@ -59,14 +62,12 @@ def table_lines(table: Table, width: int = WIDTH) -> list[str]:
     for n, cols in enumerate(column_blocks(table, width)):
         if n:
             out.append("")
-        out += _box(table, cols)
+        out += _box(table, cols, header_cap(table, width))
     return out
 
 
-def _box(table: Table, cols: list[int]) -> list[str]:
-    widths = {
-        i: max([len(table.columns[i].header), *(row[i].width for row in table.rows)]) for i in cols
-    }
+def _box(table: Table, cols: list[int], cap: int) -> list[str]:
+    widths = {i: column_width(table, i, cap) for i in cols}
     inner = sum(widths[i] + 3 for i in cols) - 1
     edge = "+" + "-" * inner + "+"
     rule = "|" + "+".join("-" * (widths[i] + 2) for i in cols) + "|"
@@ -83,7 +84,8 @@ def _box(table: Table, cols: list[int]) -> list[str]:
             rows.append("|" + "|".join(parts) + "|")
         return rows
 
-    out = [edge, *lines_of([Cell.of(table.columns[i].header) for i in cols]), rule]
+    headers = [Cell.of(*header_lines(table.columns[i].header, widths[i])) for i in cols]
+    out = [edge, *lines_of(headers), rule]
     for n, row in enumerate(table.rows):
         if n and table.lines:
             out.append(rule)
