@@ -188,3 +188,14 @@ def test_a_cost_model_for_the_other_platform_only_is_refused(cli_run: Any, tmp_p
     r = cli_run("matrix", "--cost-model", str(f))
     assert r.code == 2 and "only has [tdx]" in r.err and r.err.count("\n") == 1
     assert cli_run("matrix", "--platform", "tdx", "--cost-model", str(f)).code == 0
+
+
+def test_the_accept_memory_override_shows_in_the_kernel_name(cli_run: Any, tmp_path: Path) -> None:
+    golden = tmp_path / "eager.json"
+    r = cli_run("matrix", "--accept-memory", "eager", "-o", str(golden))
+    assert r.code == 0
+    doc = json.loads(golden.read_text())
+    assert doc["kernels"] == ["unenlightened", "enlightened+eager", "dropped-protocol+eager"]
+    assert cli_run("check", str(golden)).code == 0  # recomputed from the recorded profiles
+    lazy = json.loads(cli_run("matrix", "--accept-memory", "lazy", "--format", "json").out)
+    assert lazy["kernels"] == ["unenlightened", "enlightened", "dropped-protocol"]  # no change

@@ -255,10 +255,19 @@ def with_accept_memory(kernels: list[KernelProfile], mode: str | None) -> list[K
     from uefi_accept.model.profiles import AcceptMemory
 
     value = AcceptMemory(mode.lower())
-    return [
-        msgspec.structs.replace(k, accept_memory=value) if k.unaccepted_memory else k
-        for k in kernels
-    ]
+
+    def booted(k: KernelProfile) -> KernelProfile:
+        if not k.unaccepted_memory or k.accept_memory == value:
+            return k
+        # Renamed, so every output (and a golden) shows the override.
+        return msgspec.structs.replace(
+            k,
+            name=f"{k.name[: 63 - len(value.value)]}+{value.value}",
+            description=f"{k.description} Booted with accept_memory={value.value}.",
+            accept_memory=value,
+        )
+
+    return [booted(k) for k in kernels]
 
 
 def resolve_rows_and_columns(
