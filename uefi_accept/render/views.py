@@ -227,7 +227,8 @@ def _order(c: FieldChange) -> tuple[int, int, str]:
 
 
 def _check_summary(r: CheckReport) -> tuple[Span, ...]:
-    files = f"{len(r.files)} file{'s' if len(r.files) != 1 else ''}"
+    read = len(r.files) - len(r.errors)  # the files that could be checked
+    files = f"{read} file{'s' if read != 1 else ''}"
     tol = f"boot time tolerance {_pct(r.tolerance)}"
     errors = f"; {len(r.errors)} could not be read" if r.errors else ""
     ignored = f"; ignoring {', '.join(sorted(r.ignore))} changes" if r.ignore else ""
