@@ -732,3 +732,25 @@ def test_a_bare_number_is_explained_as_bytes(cli_run, option: str, value: str, m
 def test_a_bare_number_of_bytes_above_the_minimum_is_taken(cli_run) -> None:
     r = cli_run("run", "--fw", "far-future", "--kernel", "enlightened", "--ram", str(8 << 30))
     assert r.code == 0 and r.err == ""
+
+
+# -- found by the long fuzz run: integers past Python's 4,300-digit limit ------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "args"),
+    [
+        ("p.json", '{"name": %s}', ["run", "--kernel", "enlightened", "--fw"]),
+        ("p.toml", "name = %s\n", ["run", "--kernel", "enlightened", "--fw"]),
+        ("k.toml", "[hypervisor.qemu]\ndefault_memory = %s\n", ["matrix", "--vm"]),
+        ("c.toml", "kernel_base_s = %s\n", ["matrix", "--cost-model"]),
+        ("m.toml", "[[measurement]]\nmeasured = %s\n", ["validate", "--measurements"]),
+    ],
+)
+def test_an_integer_of_thousands_of_digits_is_a_one_line_error(
+    cli_run, tmp_path: Path, name: str, text: str, args: list[str]
+) -> None:
+    f = tmp_path / name
+    f.write_text(text % ("1" * 5000))
+    r = cli_run(*args, str(f))
+    assert r.code == 2 and r.err.count("\n") == 1 and name in r.err, r.err

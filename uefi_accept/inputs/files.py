@@ -117,8 +117,8 @@ def read_toml(path: str, limit: int) -> tuple[dict[str, object], str]:
     raw = read_input_bytes(path, limit)
     try:
         return tomllib.loads(raw.decode("utf-8")), source
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"not a TOML file: {exc}", source=source) from None
+    except ValueError as exc:  # bad UTF-8 or TOML, or an integer of 4,300+ digits
+        raise InputError(f"not a TOML file: {str(exc)[:200]}", source=source) from None
     except RecursionError:
         raise InputError("not a TOML file: nested too deeply", source=source) from None
 

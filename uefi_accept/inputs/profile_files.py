@@ -187,7 +187,7 @@ def load_profile_file(path: Path, kind: str) -> Profile:
     try:
         text = raw.decode("utf-8")
         data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
+    except ValueError as exc:  # bad UTF-8, JSON or TOML, or an integer of 4,300+ digits
         raise InputError(f"malformed profile: {str(exc)[:200]}", source=source) from None
     except RecursionError:
         # Both parsers recurse per nested array or table: a few KB of "[[[[" is enough.

@@ -552,7 +552,10 @@ def _keyval(value: str, implied: str | None) -> dict[str, Any]:
     a literal comma, the first item's key may be left out (the implied key) and a
     bare key is a flag set on. A JSON object (``{...}``) is read as JSON."""
     if value.lstrip().startswith("{"):
-        data = json.loads(value)
+        try:
+            data = json.loads(value)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
         return data
@@ -1349,8 +1352,10 @@ def _parse_kata(text: str, source: str) -> VmDefinition:
         )
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"not valid TOML: {exc}", source=source) from None
+    except ValueError as exc:  # bad TOML, or an integer of 4,300+ digits
+        raise InputError(f"not valid TOML: {str(exc)[:200]}", source=source) from None
+    except RecursionError:
+        raise InputError("not valid TOML: nested too deeply", source=source) from None
     notes = _Notes()
     tables = data.get("hypervisor")
     if not isinstance(tables, dict) or not tables:
