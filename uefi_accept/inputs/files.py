@@ -9,15 +9,12 @@ written whole or not at all, only where the user could write it directly.
 from __future__ import annotations
 
 import contextlib
-import gzip
 import io
 import os
 import re
 import stat
 import sys
-import tempfile
 import time
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -131,6 +128,9 @@ def _gunzip(data: bytes, limit: int, source: str) -> bytes:
     """Every gzip member, never more than `limit` bytes out. GzipFile reads
     the members in chunks: slicing the rest of the data after each member
     would be quadratic in a file of a million empty members."""
+    import gzip  # here, not at the top: most commands never read gzip (start-up time)
+    import zlib
+
     try:
         with gzip.GzipFile(fileobj=io.BytesIO(data), mode="rb") as fh:
             out = fh.read(limit + 1)
@@ -250,6 +250,8 @@ def _write_in_place(path: Path, write: Callable[[str], None], suffix: str, shown
     """Rewrite an existing file's content through its own inode (as `>` does),
     keeping its owner, mode and links: written whole to a private temporary
     file first, so a failing writer never touches the target."""
+    import tempfile  # rarely needed; it imports shutil and random (start-up time)
+
     with tempfile.TemporaryDirectory(prefix="uefi-accept-") as scratch:
         tmp = os.path.join(scratch, "out" + suffix)
         try:

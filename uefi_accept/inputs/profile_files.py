@@ -4,7 +4,6 @@ errors that name the file and the field."""
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import stat
@@ -148,6 +147,8 @@ def _fold(text: str) -> str:
 
 def did_you_mean(given: str, candidates: Iterable[str]) -> str:
     """ ": did you mean 'x'?" for the closest candidate (case, - and _ ignored), or ""."""
+    import difflib  # only on an error (start-up time)
+
     by_fold = {_fold(c): c for c in candidates}
     close = difflib.get_close_matches(_fold(given[:100]), list(by_fold), n=1, cutoff=0.75)
     return f": did you mean {by_fold[close[0]]!r}?" if close else ""
